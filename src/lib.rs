@@ -14,3 +14,4 @@
 pub mod contract;
 pub mod fixture;
 pub mod lint;
+pub mod replay;

@@ -13,5 +13,7 @@
 
 pub mod contract;
 pub mod fixture;
+pub mod junit;
 pub mod lint;
+pub mod net;
 pub mod replay;

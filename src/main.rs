@@ -1,24 +1,33 @@
 //! The `tapedeck` command line: parses arguments, then calls one function per
-//! subcommand. Exit codes: 0 success, 1 the check found problems, 2 usage errors
-//! (bad flags, unreadable paths).
+//! subcommand (see `cmd/`). Exit codes: 0 success, 1 the check found problems,
+//! 2 usage errors (bad flags, unreadable paths, an address in use).
 
-use std::io::{IsTerminal as _, Write as _};
-use std::path::PathBuf;
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
-use tapedeck::fixture::store;
-use tapedeck::lint;
+mod cmd;
 
-/// Record-and-replay contract testing for Cognito AdminForgetDevice.
+/// Record-and-replay contract testing for Amazon Cognito's AdminForgetDevice.
 ///
-/// tapedeck keeps the real behaviour of AdminForgetDevice in JSON fixtures, checks
-/// them, and (in later subcommands) serves and verifies them. Set RUST_LOG to tune
-/// logging (e.g. RUST_LOG=tapedeck=debug); NO_COLOR turns colour off.
+/// tapedeck keeps the real behaviour of AdminForgetDevice in JSON fixtures, serves
+/// them as a stand-in Cognito endpoint, and checks fixture sets for mistakes and
+/// secrets.
+///
+/// Quick start:
+///   tapedeck replay                 serve the bundled reference contract on 127.0.0.1:4566
+///   tapedeck lint                   check the bundled fixture sets
+///
+/// Set RUST_LOG to tune logging (e.g. RUST_LOG=tapedeck=debug); NO_COLOR turns
+/// colour off.
 #[derive(Debug, Parser)]
-#[command(name = "tapedeck", version, propagate_version = true)]
+#[command(
+    name = "tapedeck",
+    version,
+    propagate_version = true,
+    verbatim_doc_comment
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,6 +35,25 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve fixtures as a stand-in Cognito endpoint and report contract breaks.
+    ///
+    /// Each request is matched on method, path, X-Amz-Target and the canonical
+    /// JSON body (key order, whitespace and escapes don't matter; signatures and
+    /// dates never do) and answered with the recorded status, headers and bytes.
+    /// Identical requests recorded with different outcomes are served in order.
+    /// A request that matches nothing gets 404 with `x-tapedeck-error: no-match`
+    /// and the nearest fixtures with a field-level diff.
+    ///
+    /// Every request is also checked against the contract (awsJson envelope, the
+    /// model's validation, SigV4 structure) and journaled. Admin API:
+    /// GET /__tapedeck/health, /__tapedeck/fixtures, /__tapedeck/journal;
+    /// POST /__tapedeck/reset.
+    ///
+    /// Example:
+    ///   tapedeck replay --strict --report replay.json &
+    ///   AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=http://127.0.0.1:4566 pytest
+    #[command(verbatim_doc_comment)]
+    Replay(cmd::replay::ReplayArgs),
     /// Check fixture sets: schema, model conformance, sequences, duplicate ids and
     /// secrets.
     ///
@@ -35,28 +63,15 @@ enum Command {
     /// usage errors.
     ///
     /// Example: tapedeck lint fixtures/admin-forget-device/reference
-    Lint {
-        /// Fixture files or directories [default: the embedded corpus].
-        paths: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    /// One line per problem, then a summary.
-    Text,
-    /// One JSON document: counts and problems.
-    Json,
+    Lint(cmd::lint::LintArgs),
 }
 
 fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Lint { paths, format } => run_lint(&paths, format),
+        Command::Lint(args) => cmd::lint::run(args),
+        Command::Replay(args) => runtime().and_then(|rt| rt.block_on(cmd::replay::run(args))),
     };
     match result {
         Ok(code) => code,
@@ -65,6 +80,12 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 fn init_logging() {
@@ -77,39 +98,4 @@ fn init_logging() {
         .with_writer(std::io::stderr)
         .with_ansi(color)
         .init();
-}
-
-fn run_lint(paths: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> {
-    let mut raws = Vec::new();
-    if paths.is_empty() {
-        for set in store::embedded_sets() {
-            raws.extend(store::read_embedded(set)?);
-        }
-    } else {
-        for path in paths {
-            raws.extend(
-                store::read_path(path)
-                    .with_context(|| format!("cannot lint {}", path.display()))?,
-            );
-        }
-    }
-    let report = lint::lint(raws);
-    let mut out = std::io::stdout().lock();
-    match format {
-        Format::Text => {
-            for p in &report.problems {
-                writeln!(out, "{p}")?;
-            }
-            writeln!(out, "{}", report.summary())?;
-        }
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &report)?;
-            writeln!(out)?;
-        }
-    }
-    Ok(if report.is_clean() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
 }

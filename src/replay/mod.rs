@@ -1,3 +1,21 @@
-//! The replay server: serves fixtures as a stand-in Cognito endpoint.
+//! The replay server: serves fixtures as a stand-in Cognito endpoint and reports
+//! every request that breaks the recorded contract.
+//!
+//! Data flows one way: bytes → [`crate::net`] (limits) → [`checks`] (awsJson
+//! envelope, model validation, SigV4) → canonical key → [`index`] (one hash
+//! lookup, sequences) → recorded bytes out; on a miss, [`nearmiss`] explains what
+//! differs. Every request lands in the [`journal`]; [`admin`] exposes it, and
+//! [`report`] writes it out at shutdown.
 
+pub mod admin;
+pub mod checks;
+pub mod index;
+pub mod journal;
+pub mod nearmiss;
+pub mod report;
+pub mod run;
+pub mod server;
 pub mod sigv4;
+
+pub use index::Index;
+pub use server::{MissHandler, Missed, Replay, Settings};

@@ -1,0 +1,77 @@
+//! One module per subcommand: each turns parsed arguments into a call to the
+//! library and an exit code.
+
+pub mod lint;
+pub mod replay;
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use tapedeck::fixture::set::{self, SequenceEnd};
+use tapedeck::fixture::store::{self, LoadedFixture};
+
+/// Fixtures loaded from the command line's sources.
+pub struct Sources {
+    pub fixtures: Vec<LoadedFixture>,
+    /// The sources as the user named them, for messages.
+    pub label: String,
+    /// Each set's sequence policy, from its `tapedeck-set.json`.
+    pub policies: Vec<(String, SequenceEnd)>,
+}
+
+/// The sequence policy of `set`: `forced`, else what the set declares.
+pub fn policy_of(
+    policies: &[(String, SequenceEnd)],
+    set: &str,
+    forced: Option<SequenceEnd>,
+) -> SequenceEnd {
+    forced.unwrap_or_else(|| {
+        policies
+            .iter()
+            .find(|(s, _)| s == set)
+            .map_or(SequenceEnd::RepeatLast, |(_, p)| *p)
+    })
+}
+
+/// Loads fixture sources: paths (files or directories), or `embedded:<set>`
+/// names; with none, the embedded reference set.
+pub fn load_sources(sources: &[PathBuf]) -> anyhow::Result<Sources> {
+    let defaults = [PathBuf::from(format!("embedded:{}", store::DEFAULT_SET))];
+    let sources = if sources.is_empty() {
+        &defaults[..]
+    } else {
+        sources
+    };
+    let mut fixtures = Vec::new();
+    let mut policies = Vec::new();
+    for source in sources {
+        let text = source.to_string_lossy();
+        if let Some(name) = text.strip_prefix("embedded:") {
+            fixtures.extend(store::load_embedded(name)?);
+            policies.push((
+                format!("embedded:{name}"),
+                store::embedded_set_config(name)?.sequence_end,
+            ));
+        } else {
+            let loaded = store::load_path(source)
+                .with_context(|| format!("cannot load fixtures from {}", source.display()))?;
+            for f in &loaded {
+                if !policies.iter().any(|(s, _)| s == &f.set) {
+                    let config = set::read_set_config(std::path::Path::new(&f.set))?;
+                    policies.push((f.set.clone(), config.sequence_end));
+                }
+            }
+            fixtures.extend(loaded);
+        }
+    }
+    let label = sources
+        .iter()
+        .map(|s| s.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(Sources {
+        fixtures,
+        label,
+        policies,
+    })
+}

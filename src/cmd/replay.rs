@@ -1,0 +1,166 @@
+//! `tapedeck replay`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use tapedeck::fixture::set::SequenceEnd;
+use tapedeck::net::{self, Limits};
+use tapedeck::replay::report::Report;
+use tapedeck::replay::sigv4::Credentials;
+use tapedeck::replay::{run, Index, Replay, Settings};
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Fixture files, directories, or `embedded:<set>` [default: embedded:reference].
+    /// Repeat to serve several sets.
+    #[arg(long = "fixtures", value_name = "PATH")]
+    fixtures: Vec<PathBuf>,
+    /// Address to listen on. Port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:4566")]
+    listen: SocketAddr,
+    /// Allow listening on a non-loopback address (exposes fixtures and journal).
+    #[arg(long)]
+    allow_remote: bool,
+    /// What to serve once a sequence is used up; overrides the sets' tapedeck-set.json.
+    #[arg(long, value_enum)]
+    sequence_end: Option<SequenceEndArg>,
+    /// Also recompute each request's SigV4 signature with these credentials
+    /// (AKID:SECRET), proving a client signs correctly. Use test credentials only.
+    #[arg(
+        long,
+        value_name = "AKID:SECRET",
+        env = "TAPEDECK_VERIFY_SIGNATURE",
+        hide_env_values = true
+    )]
+    verify_signature: Option<Credentials>,
+    /// Exit 1 at shutdown if any request was unmatched or broke the contract.
+    #[arg(long)]
+    strict: bool,
+    /// Shut down after answering N requests (admin requests do not count).
+    #[arg(long, value_name = "N")]
+    exit_after: Option<u64>,
+    /// Write the JSON report here at shutdown.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Write a JUnit XML report here at shutdown (one test case per request).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Most open connections at once.
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    max_connections: usize,
+    /// Seconds a client may take to send its request headers.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    header_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SequenceEndArg {
+    /// Serve the last response again.
+    RepeatLast,
+    /// Answer 404 `sequence-exhausted`.
+    Error,
+}
+
+pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let super::Sources {
+        fixtures,
+        label,
+        policies,
+    } = super::load_sources(&args.fixtures)?;
+    let forced = args.sequence_end.map(|s| match s {
+        SequenceEndArg::RepeatLast => SequenceEnd::RepeatLast,
+        SequenceEndArg::Error => SequenceEnd::Error,
+    });
+    let index = Index::build(fixtures, |set| super::policy_of(&policies, set, forced))?;
+    let count = index.len();
+    let settings = Settings {
+        verify: args.verify_signature,
+        exit_after: args.exit_after,
+        ..Settings::default()
+    };
+    let replay = Arc::new(Replay::new(index, settings));
+    let listener = net::bind(args.listen, args.allow_remote).await?;
+    let limits = Limits {
+        max_connections: args.max_connections.max(1),
+        header_read_timeout: Duration::from_secs(args.header_timeout.max(1)),
+        ..Limits::default()
+    };
+    let running = run::start(listener, replay.clone(), limits, shutdown_signal())?;
+    let url = running.url();
+    println!(
+        "tapedeck replay: listening on {url} with {count} fixture{} from {label}; point an SDK at it with AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER={url}",
+        if count == 1 { "" } else { "s" }
+    );
+    let served = running.wait().await;
+    let report = Report::of(&replay);
+    if let Some(path) = &args.report {
+        let mut text = serde_json::to_string_pretty(&report)?;
+        text.push('\n');
+        write_file(path, &text)?;
+    }
+    if let Some(path) = &args.junit {
+        write_file(path, &report.junit())?;
+    }
+    let t = report.totals;
+    eprintln!(
+        "tapedeck replay: {} request{}, {} matched, {} unmatched, {} with contract violations{}",
+        t.requests,
+        if t.requests == 1 { "" } else { "s" },
+        t.matched,
+        t.unmatched,
+        t.with_violations,
+        if served.drained {
+            ""
+        } else {
+            " (some connections were cut at the drain timeout)"
+        }
+    );
+    Ok(if args.strict && !report.clean {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Writes a report file whole: a temporary file beside it, then a rename.
+fn write_file(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: draining open connections");
+}

@@ -1,0 +1,89 @@
+//! The admin API under `/__tapedeck/`: `health`, `fixtures`, `journal` (GET) and
+//! `reset` (POST). Admin requests are not journaled and never match fixtures.
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use serde::Serialize;
+use serde_json::json;
+
+use super::server::Replay;
+
+/// The path prefix of the admin API.
+pub const PREFIX: &str = "/__tapedeck/";
+
+/// One fixture as `fixtures` lists it.
+#[derive(Debug, Serialize)]
+pub struct FixtureSummary<'a> {
+    pub id: &'a str,
+    pub scenario: Option<&'a str>,
+    pub sequence: Option<u32>,
+    pub status: u16,
+    pub error_type: Option<String>,
+    pub origin: &'a str,
+}
+
+pub async fn handle(replay: &Replay, req: hyper::Request<Incoming>) -> Response<Full<Bytes>> {
+    let route = req
+        .uri()
+        .path()
+        .trim_start_matches(PREFIX)
+        .trim_end_matches('/');
+    match (req.method(), route) {
+        (&Method::GET, "health") => respond(
+            StatusCode::OK,
+            &json!({ "status": "ok", "fixtures": replay.index.len() }),
+        ),
+        (&Method::GET, "fixtures") => {
+            let list: Vec<FixtureSummary<'_>> = replay
+                .index
+                .fixtures()
+                .iter()
+                .map(|p| FixtureSummary {
+                    id: &p.fixture.id,
+                    scenario: p.fixture.scenario.as_deref(),
+                    sequence: p.fixture.sequence,
+                    status: p.status.as_u16(),
+                    error_type: crate::contract::error_type(
+                        &p.body,
+                        p.headers
+                            .get("x-amzn-errortype")
+                            .and_then(|v| v.to_str().ok()),
+                    )
+                    .map(|t| t.name),
+                    origin: &p.origin,
+                })
+                .collect();
+            respond(StatusCode::OK, &list)
+        }
+        (&Method::GET, "journal") => respond(
+            StatusCode::OK,
+            &json!({ "totals": replay.journal.totals(), "entries": replay.journal.entries() }),
+        ),
+        (&Method::POST, "reset") => {
+            replay.reset();
+            respond(StatusCode::OK, &json!({ "reset": true }))
+        }
+        (_, "health" | "fixtures" | "journal" | "reset") => respond(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &json!({ "error": format!("{} is not allowed here: use GET for health, fixtures and journal, POST for reset", req.method()) }),
+        ),
+        _ => respond(
+            StatusCode::NOT_FOUND,
+            &json!({ "error": format!("unknown admin route '{}'; try {PREFIX}health, {PREFIX}fixtures, {PREFIX}journal or POST {PREFIX}reset", req.uri().path()) }),
+        ),
+    }
+}
+
+fn respond<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response<Full<Bytes>> {
+    let mut bytes = serde_json::to_vec_pretty(body).expect("admin bodies serialise");
+    bytes.push(b'\n');
+    let mut resp = Response::new(Full::new(Bytes::from(bytes)));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}

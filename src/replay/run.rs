@@ -1,0 +1,71 @@
+//! Starting and stopping a replay server: used by `tapedeck replay` and by tests
+//! that need a live server on a random port.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::server::Replay;
+use crate::net::{self, Limits, Served};
+
+/// A replay server running in the background.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub replay: Arc<Replay>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Served>,
+}
+
+impl Running {
+    /// `http://addr`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, drains, and waits for the server to finish.
+    pub async fn stop(mut self) -> Served {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.wait().await
+    }
+
+    /// Waits until the server stops by itself (`exit_after`, or `signal`).
+    pub async fn wait(self) -> Served {
+        self.task.await.expect("replay server task panicked")
+    }
+}
+
+/// Serves `replay` on `listener` until `signal` completes, [`Running::stop`] is
+/// called, or the server has answered its `exit_after` requests.
+pub fn start(
+    listener: TcpListener,
+    replay: Arc<Replay>,
+    limits: Limits,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<Running> {
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let server = replay.clone();
+    let task = tokio::spawn(async move {
+        let done = server.clone();
+        let shutdown = async move {
+            tokio::select! {
+                _ = signal => {}
+                _ = stop_rx => {}
+                _ = done.done.notified() => {}
+            }
+        };
+        net::serve(listener, server, limits, shutdown).await
+    });
+    Ok(Running {
+        addr,
+        replay,
+        stop: Some(stop_tx),
+        task,
+    })
+}

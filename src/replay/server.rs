@@ -1,0 +1,333 @@
+//! The replay request path: read the body (bounded), check the contract, look
+//! the canonical key up in the index, answer with the recorded bytes or a
+//! near-miss report, and journal what happened.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+
+use super::checks::{self, Inspected};
+use super::index::{Index, Lookup};
+use super::journal::{Entry, Journal, Outcome, Violation};
+use super::nearmiss::{self, Probe};
+use super::sigv4::Credentials;
+use crate::contract::model;
+use crate::fixture::RequestKey;
+use crate::net::{self, BodyError, Handler};
+
+/// A request no fixture matched, handed to the miss handler.
+#[derive(Debug, Clone)]
+pub struct Missed {
+    pub method: http::Method,
+    pub uri: http::Uri,
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
+}
+
+/// What a miss handler answers: the response, and a note for the journal.
+pub type MissAnswer = Option<(Response<Full<Bytes>>, String)>;
+
+/// The seam for `--on-miss forward`: something that can answer a request the
+/// fixtures do not cover (the recording proxy forwards it and records the
+/// exchange). Returning `None` falls back to the 404 near-miss answer.
+pub trait MissHandler: Send + Sync + 'static {
+    fn handle<'a>(
+        &'a self,
+        missed: Missed,
+    ) -> Pin<Box<dyn Future<Output = MissAnswer> + Send + 'a>>;
+}
+
+/// Settings of one replay server.
+pub struct Settings {
+    pub verify: Option<Credentials>,
+    /// Shut down after answering this many (non-admin) requests.
+    pub exit_after: Option<u64>,
+    pub on_miss: Option<Arc<dyn MissHandler>>,
+    /// How many journal entries to keep.
+    pub journal_capacity: usize,
+    /// How many near misses to list.
+    pub near_misses: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            verify: None,
+            exit_after: None,
+            on_miss: None,
+            journal_capacity: 10_000,
+            near_misses: 3,
+        }
+    }
+}
+
+/// The replay server's state.
+pub struct Replay {
+    pub index: Index,
+    pub journal: Journal,
+    pub settings: Settings,
+    answered: AtomicU64,
+    /// Notified when `exit_after` requests have been answered.
+    pub done: Notify,
+}
+
+impl Replay {
+    pub fn new(index: Index, settings: Settings) -> Self {
+        Replay {
+            journal: Journal::new(settings.journal_capacity),
+            index,
+            settings,
+            answered: AtomicU64::new(0),
+            done: Notify::new(),
+        }
+    }
+
+    /// Rewinds sequences and clears the journal.
+    pub fn reset(&self) {
+        self.index.reset();
+        self.journal.reset();
+        self.answered.store(0, Ordering::Relaxed);
+    }
+
+    async fn replay(&self, req: hyper::Request<Incoming>) -> Response<Full<Bytes>> {
+        let (parts, body) = req.into_parts();
+        let n = self.journal.next_number();
+        let target = parts
+            .headers
+            .get("x-amz-target")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let mut entry = Entry {
+            n,
+            at: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            target: target.clone(),
+            status: 0,
+            outcome: Outcome::Rejected {
+                kind: String::new(),
+                message: String::new(),
+            },
+            violations: Vec::new(),
+        };
+        let length = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let body = match net::read_limited(body, length, net::MAX_BODY).await {
+            Ok(b) => b,
+            Err(e) => {
+                let (status, kind) = match e {
+                    BodyError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "body-too-large"),
+                    BodyError::Read(_) => (StatusCode::BAD_REQUEST, "body-unreadable"),
+                };
+                return self.finish(entry, tapedeck_error(status, kind, &e.to_string(), None));
+            }
+        };
+        let json: Option<Value> = serde_json::from_slice(&body).ok();
+        let inspected = Inspected {
+            method: parts.method.as_str(),
+            uri: &parts.uri,
+            headers: &parts.headers,
+            body: &body,
+            json: json.as_ref(),
+        };
+        entry.violations = checks::check(&inspected, self.settings.verify.as_ref());
+        let target_str = target.as_deref().unwrap_or_default();
+        let key = match &json {
+            Some(v) => {
+                RequestKey::from_json(parts.method.as_str(), parts.uri.path(), target_str, v)
+            }
+            None => RequestKey::new(parts.method.as_str(), parts.uri.path(), target_str, &body),
+        };
+        let response = match self.index.lookup(&key) {
+            Lookup::Hit {
+                prepared,
+                position,
+                len,
+            } => {
+                checks::excuse_expected(
+                    &mut entry.violations,
+                    json.as_ref(),
+                    &prepared.fixture.expected_violations,
+                );
+                entry.outcome = Outcome::Matched {
+                    fixture: prepared.fixture.id.clone(),
+                    position,
+                    of: len,
+                };
+                recorded_response(&prepared)
+            }
+            Lookup::Exhausted { len, last } => {
+                let message = format!(
+                    "the sequence of {len} responses for this request (last: {}) is used up and the fixture set's sequence_end is 'error'; POST /__tapedeck/reset rewinds it",
+                    last.fixture.id
+                );
+                entry.outcome = Outcome::Exhausted {
+                    last: last.fixture.id.clone(),
+                    of: len,
+                };
+                entry
+                    .violations
+                    .push(Violation::new("replay/sequence-exhausted", message.clone()));
+                tapedeck_error(StatusCode::NOT_FOUND, "sequence-exhausted", &message, None)
+            }
+            Lookup::Miss => {
+                let missed = Missed {
+                    method: parts.method.clone(),
+                    uri: parts.uri.clone(),
+                    headers: parts.headers.clone(),
+                    body: body.clone(),
+                };
+                let forwarded = match &self.settings.on_miss {
+                    Some(h) => h.handle(missed).await,
+                    None => None,
+                };
+                match forwarded {
+                    Some((resp, detail)) => {
+                        entry.outcome = Outcome::Forwarded { detail };
+                        resp
+                    }
+                    None => self.miss(&inspected, target.as_deref(), &mut entry),
+                }
+            }
+        };
+        self.finish(entry, response)
+    }
+
+    fn miss(
+        &self,
+        req: &Inspected<'_>,
+        target: Option<&str>,
+        entry: &mut Entry,
+    ) -> Response<Full<Bytes>> {
+        if let Some((kind, message)) = checks::envelope_problem(req) {
+            entry.outcome = Outcome::Rejected {
+                kind: kind.to_owned(),
+                message: message.clone(),
+            };
+            return tapedeck_error(StatusCode::BAD_REQUEST, kind, &message, None);
+        }
+        let probe = Probe {
+            method: req.method,
+            path: req.uri.path(),
+            target,
+            json: req.json,
+            raw: req.body,
+        };
+        let near = nearmiss::nearest(self.index.fixtures(), &probe, self.settings.near_misses);
+        let message = match near.first() {
+            Some(best) => format!(
+                "no fixture matches this request; nearest is '{}' ({} difference{}: {})",
+                best.fixture,
+                best.differences,
+                if best.differences == 1 { "" } else { "s" },
+                best.diff
+                    .iter()
+                    .map(|d| d.field.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => "no fixture matches this request (no fixtures are loaded)".to_owned(),
+        };
+        tracing::warn!(
+            request = entry.n,
+            target = target.unwrap_or("-"),
+            "{message}"
+        );
+        let details = json!({ "near_misses": near });
+        entry.outcome = Outcome::Unmatched { near_misses: near };
+        tapedeck_error(StatusCode::NOT_FOUND, "no-match", &message, Some(details))
+    }
+
+    fn finish(&self, mut entry: Entry, response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+        entry.status = response.status().as_u16();
+        for v in &entry.violations {
+            tracing::info!(request = entry.n, rule = %v.rule, "contract violation: {}", v.message);
+        }
+        self.journal.push(entry);
+        let answered = self.answered.fetch_add(1, Ordering::Relaxed) + 1;
+        if self
+            .settings
+            .exit_after
+            .is_some_and(|limit| answered >= limit)
+        {
+            self.done.notify_one();
+        }
+        response
+    }
+}
+
+impl Handler for Replay {
+    async fn handle(
+        &self,
+        req: hyper::Request<Incoming>,
+        _peer: SocketAddr,
+    ) -> Response<Full<Bytes>> {
+        if req.uri().path().starts_with(super::admin::PREFIX) {
+            return super::admin::handle(self, req).await;
+        }
+        self.replay(req).await
+    }
+}
+
+/// The recorded response, with a fresh request id. hyper adds `Date` and the
+/// correct `Content-Length`.
+fn recorded_response(p: &super::index::Prepared) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(p.body.clone()));
+    *resp.status_mut() = p.status;
+    let headers = resp.headers_mut();
+    headers.clone_from(&p.headers);
+    let id = uuid::Uuid::new_v4().hyphenated().to_string();
+    headers.insert(
+        "x-amzn-requestid",
+        HeaderValue::from_str(&id).expect("uuid is ASCII"),
+    );
+    resp
+}
+
+/// A tapedeck-made error: awsJson-shaped, so SDKs surface `__type`, plus the
+/// `x-tapedeck-error` header naming the kind.
+pub fn tapedeck_error(
+    status: StatusCode,
+    kind: &str,
+    message: &str,
+    details: Option<Value>,
+) -> Response<Full<Bytes>> {
+    let ty = match kind {
+        "no-match" => "TapedeckNoMatch",
+        "sequence-exhausted" => "TapedeckSequenceExhausted",
+        "body-too-large" => "TapedeckBodyTooLarge",
+        _ => "TapedeckBadRequest",
+    };
+    let mut body = json!({ "__type": ty, "message": message, "kind": kind });
+    if let (Some(Value::Object(extra)), Value::Object(map)) = (details, &mut body) {
+        map.extend(extra);
+    }
+    let bytes = serde_json::to_vec_pretty(&body).expect("JSON serialises");
+    let mut resp = Response::new(Full::new(Bytes::from(bytes)));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(model::CONTENT_TYPE),
+    );
+    h.insert(
+        "x-amzn-errortype",
+        HeaderValue::from_str(ty).expect("ASCII"),
+    );
+    h.insert(
+        "x-tapedeck-error",
+        HeaderValue::from_str(kind).expect("ASCII"),
+    );
+    resp
+}

@@ -37,7 +37,7 @@ pub struct ReplayArgs {
         env = "TAPEDECK_VERIFY_SIGNATURE",
         hide_env_values = true
     )]
-    verify_signature: Option<Credentials>,
+    verify_signature: Option<String>,
     /// Exit 1 at shutdown if any request was unmatched or broke the contract.
     #[arg(long)]
     strict: bool,
@@ -78,8 +78,16 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     });
     let index = Index::build(fixtures, |set| super::policy_of(&policies, set, forced))?;
     let count = index.len();
+    // Parsed here rather than by clap, whose errors would echo the secret.
+    let verify = match &args.verify_signature {
+        Some(text) => Some(
+            text.parse::<Credentials>()
+                .map_err(|e| anyhow::anyhow!("--verify-signature: {e}"))?,
+        ),
+        None => None,
+    };
     let settings = Settings {
-        verify: args.verify_signature,
+        verify,
         exit_after: args.exit_after,
         ..Settings::default()
     };

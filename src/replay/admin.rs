@@ -1,5 +1,7 @@
 //! The admin API under `/__tapedeck/`: `health`, `fixtures`, `journal` (GET) and
-//! `reset` (POST). Admin requests are not journaled and never match fixtures.
+//! `reset` (POST; rewinds sequences and clears the journal, or only one of them
+//! with `?only=sequences` / `?only=journal`). Admin requests are not journaled
+//! and never match fixtures.
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Response, StatusCode};
@@ -61,10 +63,27 @@ pub async fn handle(replay: &Replay, req: hyper::Request<Incoming>) -> Response<
             StatusCode::OK,
             &json!({ "totals": replay.journal.totals(), "entries": replay.journal.entries() }),
         ),
-        (&Method::POST, "reset") => {
-            replay.reset();
-            respond(StatusCode::OK, &json!({ "reset": true }))
-        }
+        (&Method::POST, "reset") => match req.uri().query() {
+            None | Some("") => {
+                replay.reset();
+                respond(
+                    StatusCode::OK,
+                    &json!({ "reset": ["sequences", "journal"] }),
+                )
+            }
+            Some("only=sequences") => {
+                replay.index.reset();
+                respond(StatusCode::OK, &json!({ "reset": ["sequences"] }))
+            }
+            Some("only=journal") => {
+                replay.journal.reset();
+                respond(StatusCode::OK, &json!({ "reset": ["journal"] }))
+            }
+            Some(other) => respond(
+                StatusCode::BAD_REQUEST,
+                &json!({ "error": format!("unknown reset option '{other}': use no query (both), ?only=sequences or ?only=journal") }),
+            ),
+        },
         (_, "health" | "fixtures" | "journal" | "reset") => respond(
             StatusCode::METHOD_NOT_ALLOWED,
             &json!({ "error": format!("{} is not allowed here: use GET for health, fixtures and journal, POST for reset", req.method()) }),

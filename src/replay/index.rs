@@ -151,6 +151,11 @@ impl Index {
         }
     }
 
+    /// The first fixture with this key, without advancing its sequence.
+    pub fn peek(&self, key: &RequestKey) -> Option<&Arc<Prepared>> {
+        self.groups.get(key).and_then(|g| g.entries.first())
+    }
+
     /// Rewinds every sequence to its first response.
     pub fn reset(&self) {
         for g in self.groups.values() {

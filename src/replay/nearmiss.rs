@@ -54,11 +54,10 @@ pub fn nearest<'a>(
 ) -> Vec<NearMiss> {
     let mut all: Vec<NearMiss> = fixtures.into_iter().map(|p| compare(p, probe)).collect();
     all.sort_by(|a, b| {
-        (!a.target_matches, a.differences, &a.fixture).cmp(&(
-            !b.target_matches,
-            b.differences,
-            &b.fixture,
-        ))
+        let rank = |m: &NearMiss| (!m.target_matches, m.differences, m.distance);
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| a.fixture.cmp(&b.fixture))
     });
     all.truncate(limit);
     all

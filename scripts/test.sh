@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The one test command. From a fresh clone it builds tapedeck, installs what the
+# tests need (a Python venv with pinned boto3 and AWS CLI), and runs the whole
+# suite: formatting, clippy, the Rust tests, and real AWS clients against
+# `tapedeck replay`. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+export INSTA_UPDATE=no
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --quiet -- -D warnings
+
+step "Python venv (scripts/requirements.txt)"
+scripts/setup-python.sh
+
+step "cargo test"
+cargo test --quiet 2>&1 | tee target/cargo-test.log
+# Print the plain totals line so CI can count across all test binaries.
+awk '/^test result:/ { p += $4; f += $6; i += $8 } END { printf "rust: %d passed, %d failed, %d skipped\n", p, f, i }' target/cargo-test.log
+
+step "boto3 and the AWS CLI against tapedeck replay"
+cargo build --quiet
+.venv/bin/python scripts/clients/replay_clients.py --bin target/debug/tapedeck
+
+step "done"

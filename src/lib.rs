@@ -16,4 +16,5 @@ pub mod fixture;
 pub mod junit;
 pub mod lint;
 pub mod net;
+pub mod record;
 pub mod replay;

@@ -263,7 +263,7 @@ fn check_ids(fixtures: &[LoadedFixture]) -> Vec<Problem> {
 fn check_sequences(fixtures: &[LoadedFixture]) -> Vec<Problem> {
     let mut groups: BTreeMap<RequestKey, Vec<&LoadedFixture>> = BTreeMap::new();
     for f in fixtures {
-        groups.entry(request_key(f)).or_default().push(f);
+        groups.entry(RequestKey::of(&f.fixture)).or_default().push(f);
     }
     let mut out = Vec::new();
     for group in groups.values() {
@@ -321,19 +321,4 @@ fn others(ids: &[&str], me: &str) -> String {
         .copied()
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The match key of a fixture's request.
-pub fn request_key(f: &LoadedFixture) -> RequestKey {
-    let fx = &f.fixture;
-    let target = fx.request_header("x-amz-target").unwrap_or_default();
-    match &fx.request.body.body {
-        Some(v) => RequestKey::from_json(&fx.request.method, &fx.request.path, target, v),
-        None => RequestKey::new(
-            &fx.request.method,
-            &fx.request.path,
-            target,
-            &fx.request.body.bytes().unwrap_or_default(),
-        ),
-    }
 }

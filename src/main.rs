@@ -54,6 +54,22 @@ enum Command {
     ///   AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=http://127.0.0.1:4566 pytest
     #[command(verbatim_doc_comment)]
     Replay(cmd::replay::ReplayArgs),
+    /// Record real exchanges: a proxy that forwards to a real endpoint and writes a
+    /// fixture per exchange.
+    ///
+    /// Point any AWS client at the proxy. Each request is stripped of the client's
+    /// signature, re-signed with SigV4 for the upstream using the standard AWS
+    /// credential chain (environment, --profile, SSO, web identity), forwarded,
+    /// and the exchange written to --out as one fixture, atomically. Headers pass
+    /// through an allowlist, usernames are pseudonymised, account ids in ARNs are
+    /// replaced, and a secret scan runs before every write: a hit aborts that
+    /// write, loudly.
+    ///
+    /// Example (a sandbox account, profile `sandbox`):
+    ///   tapedeck record --upstream https://cognito-idp.us-east-1.amazonaws.com \
+    ///       --profile sandbox --out fixtures/admin-forget-device/sandbox
+    #[command(verbatim_doc_comment)]
+    Record(cmd::record::RecordArgs),
     /// Check fixture sets: schema, model conformance, sequences, duplicate ids and
     /// secrets.
     ///
@@ -72,6 +88,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Lint(args) => cmd::lint::run(args),
         Command::Replay(args) => runtime().and_then(|rt| rt.block_on(cmd::replay::run(args))),
+        Command::Record(args) => runtime().and_then(|rt| rt.block_on(cmd::record::run(args))),
     };
     match result {
         Ok(code) => code,

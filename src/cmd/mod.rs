@@ -2,6 +2,7 @@
 //! library and an exit code.
 
 pub mod lint;
+pub mod record;
 pub mod replay;
 
 use std::path::PathBuf;

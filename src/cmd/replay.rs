@@ -56,6 +56,20 @@ pub struct ReplayArgs {
     /// Seconds a client may take to send its request headers.
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     header_timeout: u64,
+    /// What to do with a request no fixture matches: answer 404 (not-found), or
+    /// forward it to --upstream and record the exchange into --out (forward).
+    #[arg(long, value_enum, default_value_t = OnMiss::NotFound)]
+    on_miss: OnMiss,
+    #[command(flatten)]
+    record: super::record::RecordOpts,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnMiss {
+    /// Answer 404 with the nearest fixtures.
+    NotFound,
+    /// Forward to --upstream and record into --out.
+    Forward,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -86,8 +100,18 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
+    let on_miss: Option<Arc<dyn tapedeck::replay::MissHandler>> = match args.on_miss {
+        OnMiss::NotFound => {
+            if args.record.upstream.is_some() || args.record.out.is_some() {
+                anyhow::bail!("--upstream and --out only apply with --on-miss forward");
+            }
+            None
+        }
+        OnMiss::Forward => Some(Arc::new(args.record.proxy().await?)),
+    };
     let settings = Settings {
         verify,
+        on_miss,
         exit_after: args.exit_after,
         ..Settings::default()
     };
@@ -151,7 +175,7 @@ fn write_file(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
 }
 
 /// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -97,7 +97,7 @@ impl Index {
         let mut groups: HashMap<RequestKey, Vec<(String, Arc<Prepared>)>> = HashMap::new();
         let mut all = Vec::with_capacity(fixtures.len());
         for loaded in fixtures {
-            let key = crate::lint::request_key(&loaded);
+            let key = RequestKey::of(&loaded.fixture);
             let prepared = Arc::new(prepare(loaded.fixture, &loaded.origin)?);
             all.push(prepared.clone());
             groups.entry(key).or_default().push((loaded.set, prepared));

@@ -1,0 +1,255 @@
+//! The recording proxy: forward each request to the upstream (re-signed with
+//! SigV4 unless `--no-resign`), record the exchange, and answer the client with
+//! exactly what the upstream said.
+//!
+//! Failures are answered in the awsJson error shape, with `x-tapedeck-error`:
+//! 502 `TapedeckUpstreamUnreachable` or `TapedeckUpstreamFailed`, 504
+//! `TapedeckUpstreamTimeout`, 413 for a body over 1 MiB. When the exchange
+//! cannot be recorded (output directory not writable, redaction refused it),
+//! the client still gets the upstream's answer, marked
+//! `x-tapedeck-warning: not-recorded`, and the log says why.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Uri};
+use http_body_util::Full;
+use hyper::body::Incoming;
+
+use super::credentials::Signer;
+use super::recorder::{Exchange, Recorded, Recorder};
+use super::upstream::{Upstream, UpstreamError};
+use crate::net::{self, BodyError, Handler};
+use crate::replay::server::{tapedeck_error, MissAnswer, MissHandler, Missed};
+use crate::replay::sigv4::{self, Authorization};
+
+/// Request headers that carry the client's signature: removed before re-signing.
+pub const SIGNATURE_HEADERS: [&str; 4] = [
+    "authorization",
+    "x-amz-date",
+    "x-amz-security-token",
+    "x-amz-content-sha256",
+];
+
+/// Hop-by-hop headers, never forwarded in either direction.
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// A request header a driver such as `capture` sets to name the scenario of an
+/// exchange; the proxy removes it before forwarding.
+pub const SCENARIO_HEADER: &str = "x-tapedeck-scenario";
+
+/// How requests are signed for the upstream.
+#[derive(Clone, Debug)]
+pub enum Signing {
+    /// Strip the client's signature and sign afresh.
+    Resign { signer: Signer, region: Option<String> },
+    /// Forward the client's signature untouched (for emulators that ignore it).
+    PassThrough,
+}
+
+/// The proxy's state.
+pub struct Proxy {
+    pub upstream: Upstream,
+    pub recorder: Arc<Recorder>,
+    pub signing: Signing,
+}
+
+impl Proxy {
+    /// Forwards one request and records the exchange. Returns the client's
+    /// response and a one-line note of what happened.
+    pub async fn forward(
+        &self,
+        method: Method,
+        uri: &Uri,
+        mut headers: HeaderMap,
+        body: Bytes,
+    ) -> (Response<Full<Bytes>>, String) {
+        let scenario = headers
+            .remove(SCENARIO_HEADER)
+            .and_then(|v| v.to_str().ok().map(str::to_owned));
+        let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+        let upstream_uri = self.upstream.uri_for(path_and_query);
+        let client_headers = headers.clone();
+        for h in HOP_BY_HOP {
+            headers.remove(h);
+        }
+        let mut region = None;
+        if let Signing::Resign { signer, region: fixed } = &self.signing {
+            region = fixed
+                .clone()
+                .or_else(|| region_from_host(self.upstream.host()))
+                .or_else(|| region_from_scope(&client_headers));
+            let Some(signing_region) = region.clone() else {
+                let msg = "cannot tell which region to sign for: pass --region, or sign the client's requests with a credential scope";
+                return (tapedeck_error(StatusCode::BAD_REQUEST, "no-region", msg, None), msg.into());
+            };
+            for h in SIGNATURE_HEADERS {
+                headers.remove(h);
+            }
+            headers.insert(
+                http::header::HOST,
+                HeaderValue::from_str(self.upstream.authority()).expect("authority is a valid header"),
+            );
+            let signed = match signer.credentials().await {
+                Ok(creds) => sigv4::sign_headers(
+                    method.as_str(),
+                    &upstream_uri,
+                    &headers,
+                    &body,
+                    &signing_region,
+                    SystemTime::now(),
+                    &creds,
+                )
+                .map_err(|f| f.message),
+                Err(e) => Err(e.to_string()),
+            };
+            match signed {
+                Ok(extra) => {
+                    for (name, value) in extra {
+                        headers.insert(name, value);
+                    }
+                }
+                Err(reason) => {
+                    tracing::error!("cannot sign the request for the upstream: {reason}");
+                    return (
+                        tapedeck_error(StatusCode::BAD_GATEWAY, "signing-failed", &reason, None),
+                        "not forwarded: signing failed".into(),
+                    );
+                }
+            }
+        } else if let Some(scope) = region_from_scope(&client_headers) {
+            region = Some(scope);
+        }
+        let answer = self
+            .upstream
+            .send(method.clone(), upstream_uri, headers, body.clone())
+            .await;
+        let answer = match answer {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!("{e}");
+                let (status, kind) = match &e {
+                    UpstreamError::Unreachable { .. } => (StatusCode::BAD_GATEWAY, "upstream-unreachable"),
+                    UpstreamError::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "upstream-timeout"),
+                    UpstreamError::Failed { .. } => (StatusCode::BAD_GATEWAY, "upstream-failed"),
+                };
+                return (tapedeck_error(status, kind, &e.to_string(), None), format!("not recorded: {e}"));
+            }
+        };
+        let exchange = Exchange {
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+            request_headers: client_headers,
+            request_body: body,
+            status: answer.status,
+            response_headers: answer.headers.clone(),
+            response_body: answer.body.clone(),
+            region,
+            scenario,
+        };
+        let recorder = self.recorder.clone();
+        let outcome = tokio::task::spawn_blocking(move || recorder.record(&exchange))
+            .await
+            .unwrap_or_else(|e| Err(super::recorder::RecordError::OutDir {
+                path: String::new(),
+                source: std::io::Error::other(e.to_string()),
+            }));
+        let mut resp = Response::new(Full::new(answer.body));
+        *resp.status_mut() = answer.status;
+        for (name, value) in &answer.headers {
+            if !HOP_BY_HOP.contains(&name.as_str()) && name != http::header::CONTENT_LENGTH {
+                resp.headers_mut().append(name.clone(), value.clone());
+            }
+        }
+        let note = match outcome {
+            Ok(Recorded::Written { id, path }) => {
+                tracing::info!(fixture = %id, status = answer.status.as_u16(), "recorded {}", path.display());
+                format!("recorded as {id}")
+            }
+            Ok(Recorded::Duplicate { of }) => {
+                tracing::info!(fixture = %of, "same answer as an existing fixture; not written again");
+                format!("same as {of}")
+            }
+            Err(e) => {
+                tracing::error!("exchange NOT recorded: {e}");
+                resp.headers_mut().insert(
+                    HeaderName::from_static("x-tapedeck-warning"),
+                    HeaderValue::from_static("not-recorded"),
+                );
+                format!("not recorded: {e}")
+            }
+        };
+        (resp, note)
+    }
+}
+
+impl Handler for Proxy {
+    async fn handle(&self, req: hyper::Request<Incoming>, _peer: SocketAddr) -> Response<Full<Bytes>> {
+        let (parts, body) = req.into_parts();
+        let length = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let body = match net::read_limited(body, length, net::MAX_BODY).await {
+            Ok(b) => b,
+            Err(e @ BodyError::TooLarge { .. }) => {
+                return tapedeck_error(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", &e.to_string(), None)
+            }
+            Err(e) => return tapedeck_error(StatusCode::BAD_REQUEST, "body-unreadable", &e.to_string(), None),
+        };
+        self.forward(parts.method, &parts.uri, parts.headers, body).await.0
+    }
+}
+
+/// The hybrid mode's seam: a replay miss is forwarded and recorded.
+impl MissHandler for Proxy {
+    fn handle<'a>(&'a self, missed: Missed) -> Pin<Box<dyn Future<Output = MissAnswer> + Send + 'a>> {
+        Box::pin(async move {
+            let (resp, note) = self.forward(missed.method, &missed.uri, missed.headers, missed.body).await;
+            Some((resp, note))
+        })
+    }
+}
+
+/// `cognito-idp.<region>.amazonaws.com` (and `-fips`, and `.amazonaws.com.cn`).
+pub fn region_from_host(host: &str) -> Option<String> {
+    let rest = host
+        .strip_prefix("cognito-idp.")
+        .or_else(|| host.strip_prefix("cognito-idp-fips."))?;
+    let (region, domain) = rest.split_once('.')?;
+    (domain.starts_with("amazonaws.com") && !region.is_empty()).then(|| region.to_owned())
+}
+
+/// The region of the client's own credential scope, if it signed.
+fn region_from_scope(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    Authorization::parse(value).ok().map(|a| a.region)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_from_aws_host_names() {
+        assert_eq!(region_from_host("cognito-idp.eu-west-1.amazonaws.com").as_deref(), Some("eu-west-1"));
+        assert_eq!(region_from_host("cognito-idp-fips.us-east-1.amazonaws.com").as_deref(), Some("us-east-1"));
+        assert_eq!(region_from_host("cognito-idp.cn-north-1.amazonaws.com.cn").as_deref(), Some("cn-north-1"));
+        assert_eq!(region_from_host("127.0.0.1"), None);
+        assert_eq!(region_from_host("cognito-idp.example.com"), None);
+    }
+}

@@ -1,0 +1,314 @@
+//! Turning one exchange into one fixture on disk.
+//!
+//! The recorder builds a format-v1 fixture (provenance `recorded`), redacts it
+//! (fail closed: a secret left after redaction aborts the write), and writes it
+//! atomically as `<outcome>-<hash>.json`. It also keeps sequences straight: a
+//! request seen again with a different answer becomes the next step of a
+//! sequence (the first fixture is rewritten with `sequence: 1`), and an answer
+//! identical to the last one is not written twice. Fixtures already in the
+//! output directory are taken into account, so runs can be repeated.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use sha2::{Digest as _, Sha256};
+
+use crate::contract::awsjson::error_type;
+use crate::contract::validate::validate;
+use crate::fixture::redact::{self, RedactConfig, RedactError};
+use crate::fixture::store::{self, Overwrite, WriteError};
+use crate::fixture::{
+    BodyFields, Compare, Fixture, HeaderValue, Headers, Provenance, Request, RequestKey, Response,
+    CURRENT_VERSION,
+};
+
+/// One exchange as the proxy saw it.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub method: String,
+    pub path: String,
+    pub request_headers: HeaderMap,
+    pub request_body: Bytes,
+    pub status: StatusCode,
+    pub response_headers: HeaderMap,
+    pub response_body: Bytes,
+    /// The signing region, kept as a variable.
+    pub region: Option<String>,
+    /// The scenario, when a driver such as `capture` names it.
+    pub scenario: Option<String>,
+}
+
+/// Recorder settings.
+#[derive(Debug, Clone)]
+pub struct RecorderConfig {
+    pub out: PathBuf,
+    pub overwrite: bool,
+    pub redact: RedactConfig,
+    /// `host[:port]` of the endpoint, for provenance.
+    pub endpoint: String,
+}
+
+/// What happened to an exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    Written { id: String, path: PathBuf },
+    /// The same request got the same answer as an existing fixture.
+    Duplicate { of: String },
+}
+
+/// Why an exchange was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("redaction refused the fixture: {0}")]
+    Redact(#[from] RedactError),
+    #[error("{0}")]
+    Write(#[from] WriteError),
+    #[error("cannot create {path}: {source}")]
+    OutDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+struct Step {
+    id: String,
+    answer: String,
+    fixture: Fixture,
+}
+
+/// Records exchanges into one directory.
+pub struct Recorder {
+    config: RecorderConfig,
+    sequences: Mutex<HashMap<RequestKey, Vec<Step>>>,
+}
+
+impl Recorder {
+    /// A recorder for `config.out`, aware of the fixtures already there.
+    pub fn new(config: RecorderConfig) -> Recorder {
+        let mut sequences: HashMap<RequestKey, Vec<Step>> = HashMap::new();
+        if let Ok(existing) = store::load_path(&config.out) {
+            let mut existing: Vec<Fixture> = existing.into_iter().map(|l| l.fixture).collect();
+            existing.sort_by_key(|f| f.sequence.unwrap_or(1));
+            for f in existing {
+                sequences.entry(RequestKey::of(&f)).or_default().push(Step {
+                    id: f.id.clone(),
+                    answer: answer_digest(&f),
+                    fixture: f,
+                });
+            }
+        }
+        Recorder {
+            config,
+            sequences: Mutex::new(sequences),
+        }
+    }
+
+    pub fn out_dir(&self) -> &Path {
+        &self.config.out
+    }
+
+    /// Builds, redacts and writes the fixture of one exchange. Blocking (fsync):
+    /// call it from a blocking task.
+    pub fn record(&self, exchange: &Exchange) -> Result<Recorded, RecordError> {
+        let mut fixture = self.build(exchange);
+        redact::redact(&mut fixture, &self.config.redact)?;
+        let key = RequestKey::of(&fixture);
+        let answer = answer_digest(&fixture);
+        std::fs::create_dir_all(&self.config.out).map_err(|source| RecordError::OutDir {
+            path: self.config.out.display().to_string(),
+            source,
+        })?;
+        let mut sequences = self.sequences.lock().expect("recorder lock");
+        let steps = sequences.entry(key.clone()).or_default();
+        if let Some(last) = steps.last() {
+            if last.answer == answer {
+                return Ok(Recorded::Duplicate { of: last.id.clone() });
+            }
+        }
+        let position = steps.len() + 1;
+        fixture.id = format!("{}-{}", outcome_name(&fixture), short_hash(&key, &answer, position));
+        let mode = if self.config.overwrite {
+            Overwrite::Replace
+        } else {
+            Overwrite::Never
+        };
+        if position > 1 {
+            fixture.sequence = Some(position as u32);
+            if let Some(first) = steps.first_mut().filter(|s| s.fixture.sequence.is_none()) {
+                first.fixture.sequence = Some(1);
+                store::write_atomic(&self.config.out, &first.fixture, Overwrite::Replace)?;
+            }
+        }
+        let path = store::write_atomic(&self.config.out, &fixture, mode)?;
+        let id = fixture.id.clone();
+        steps.push(Step {
+            id: id.clone(),
+            answer,
+            fixture,
+        });
+        Ok(Recorded::Written { id, path })
+    }
+
+    fn build(&self, x: &Exchange) -> Fixture {
+        let request_json: Option<serde_json::Value> = serde_json::from_slice(&x.request_body).ok();
+        let mut variables = BTreeMap::new();
+        if let Some(body) = request_json.as_ref().and_then(|v| v.as_object()) {
+            for (member, var) in [
+                ("UserPoolId", "user_pool_id"),
+                ("Username", "username"),
+                ("DeviceKey", "device_key"),
+            ] {
+                if let Some(s) = body.get(member).and_then(|v| v.as_str()) {
+                    variables.insert(var.to_owned(), s.to_owned());
+                }
+            }
+        }
+        if let Some(region) = &x.region {
+            variables.insert("region".to_owned(), region.clone());
+        }
+        let expected_violations = request_json
+            .as_ref()
+            .map(|v| validate(v).violation_texts())
+            .unwrap_or_default();
+        let found = error_type(
+            &x.response_body,
+            x.response_headers
+                .get("x-amzn-errortype")
+                .and_then(|v| v.to_str().ok()),
+        );
+        let outcome = match (&found, x.status.is_success()) {
+            (Some(t), _) => t.name.clone(),
+            (None, true) => "success".to_owned(),
+            (None, false) => format!("no error type ({})", content_type(&x.response_headers)),
+        };
+        Fixture {
+            tapedeck: CURRENT_VERSION,
+            id: String::new(),
+            scenario: x.scenario.clone(),
+            description: format!(
+                "Recorded from {}: HTTP {} {outcome}",
+                self.config.endpoint,
+                x.status.as_u16()
+            ),
+            sequence: None,
+            provenance: Provenance::Recorded {
+                endpoint: self.config.endpoint.clone(),
+                recorded_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+                    .to_string(),
+                tool: format!("tapedeck {}", env!("CARGO_PKG_VERSION")),
+            },
+            variables,
+            expected_violations,
+            request: Request {
+                method: x.method.clone(),
+                path: x.path.clone(),
+                headers: headers_of(&x.request_headers),
+                body: BodyFields::from_bytes(&x.request_body),
+            },
+            response: Response {
+                status: x.status.as_u16(),
+                headers: headers_of(&x.response_headers),
+                body: BodyFields::from_bytes(&x.response_body),
+            },
+            compare: Compare::default(),
+        }
+    }
+}
+
+/// Every header, lowercase, repeated values kept in order. Redaction then drops
+/// what is not on the allowlist.
+fn headers_of(map: &HeaderMap) -> Headers {
+    let mut out = Headers::new();
+    for name in map.keys() {
+        let values: Vec<String> = map
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        let value = match values.len() {
+            1 => HeaderValue::One(values.into_iter().next().unwrap_or_default()),
+            _ => HeaderValue::Many(values),
+        };
+        out.insert(name.as_str().to_owned(), value);
+    }
+    out
+}
+
+fn content_type(headers: &HeaderMap) -> String {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("no content type")
+        .to_owned()
+}
+
+/// What a client sees of the answer: status, kept headers, body bytes.
+fn answer_digest(f: &Fixture) -> String {
+    let mut h = Sha256::new();
+    h.update(f.response.status.to_be_bytes());
+    h.update(serde_json::to_vec(&f.response.headers).unwrap_or_default());
+    h.update(f.response.body.bytes().unwrap_or_default());
+    hex(&h.finalize()[..])
+}
+
+fn short_hash(key: &RequestKey, answer: &str, position: usize) -> String {
+    let mut h = Sha256::new();
+    h.update(key.as_bytes());
+    h.update(answer.as_bytes());
+    h.update(position.to_be_bytes());
+    hex(&h.finalize()[..4])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `UserNotFoundException` → `user-not-found`; success → `success`; anything
+/// else → `status-<code>`.
+fn outcome_name(f: &Fixture) -> String {
+    let bytes = f.response.body.bytes().unwrap_or_default();
+    let found = error_type(&bytes, f.response_header("x-amzn-errortype"));
+    match found {
+        Some(t) => kebab(t.name.trim_end_matches("Exception")),
+        None if (200..300).contains(&f.response.status) => "success".to_owned(),
+        None => format!("status-{}", f.response.status),
+    }
+}
+
+fn kebab(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('-');
+        }
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let trimmed = out.trim_matches('-').to_owned();
+    if trimmed.is_empty() {
+        "error".to_owned()
+    } else {
+        trimmed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kebab_names() {
+        assert_eq!(kebab("UserNotFound"), "user-not-found");
+        assert_eq!(kebab("Unsupported"), "unsupported");
+        assert_eq!(kebab("SignatureDoesNotMatch"), "signature-does-not-match");
+        assert_eq!(kebab("a.b/c"), "a-b-c");
+        assert_eq!(kebab("..."), "error");
+    }
+}

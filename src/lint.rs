@@ -109,6 +109,20 @@ pub fn lint(raws: Vec<RawFixture>) -> Report {
             }
         }
     }
+    for set in &sets {
+        let config = match set.strip_prefix("embedded:") {
+            Some(name) => crate::fixture::store::embedded_set_config(name).map(|_| ()),
+            None => crate::fixture::set::read_set_config(std::path::Path::new(set)).map(|_| ()),
+        };
+        if let Err(e) = config {
+            report.problems.push(Problem {
+                file: e.path().to_owned(),
+                line: e.line(),
+                rule: "set-file".to_owned(),
+                message: e.message(),
+            });
+        }
+    }
     for fixtures in by_set.values() {
         report.problems.extend(check_ids(fixtures));
         report.problems.extend(check_sequences(fixtures));
@@ -263,7 +277,10 @@ fn check_ids(fixtures: &[LoadedFixture]) -> Vec<Problem> {
 fn check_sequences(fixtures: &[LoadedFixture]) -> Vec<Problem> {
     let mut groups: BTreeMap<RequestKey, Vec<&LoadedFixture>> = BTreeMap::new();
     for f in fixtures {
-        groups.entry(RequestKey::of(&f.fixture)).or_default().push(f);
+        groups
+            .entry(RequestKey::of(&f.fixture))
+            .or_default()
+            .push(f);
     }
     let mut out = Vec::new();
     for group in groups.values() {

@@ -152,3 +152,33 @@ fn bad_fixture_paths_and_credentials_are_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("no-colon-secret"));
 }
+
+#[test]
+fn a_sets_tapedeck_set_json_declares_the_sequence_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/admin-forget-device/reference"
+    );
+    for id in ["forget-remembered-device", "device-already-forgotten"] {
+        std::fs::copy(
+            format!("{reference}/{id}.json"),
+            dir.path().join(format!("{id}.json")),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.path().join("tapedeck-set.json"),
+        "{\"tapedeck_set\": 1, \"sequence_end\": \"error\"}\n",
+    )
+    .unwrap();
+    let (mut child, url, line) = spawn(&["--fixtures", dir.path().to_str().unwrap()]);
+    assert!(line.contains("2 fixtures"), "{line}");
+    let forget = GHOST.replace("tapedeck-ghost", "tapedeck-user");
+    let statuses: Vec<String> = (0..3)
+        .map(|_| post(&url, &forget)[..12].to_owned())
+        .collect();
+    assert_eq!(statuses, ["HTTP/1.1 200", "HTTP/1.1 400", "HTTP/1.1 404"]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

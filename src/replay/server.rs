@@ -312,6 +312,19 @@ fn recorded_response(p: &super::index::Prepared) -> Response<Full<Bytes>> {
     resp
 }
 
+/// `no-match` → `TapedeckNoMatch`: the `__type` of a tapedeck-made error.
+pub fn error_type_name(kind: &str) -> String {
+    let mut name = String::from("Tapedeck");
+    for word in kind.split('-') {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            name.extend(first.to_uppercase());
+            name.push_str(chars.as_str());
+        }
+    }
+    name
+}
+
 /// A tapedeck-made error: awsJson-shaped, so SDKs surface `__type`, plus the
 /// `x-tapedeck-error` header naming the kind.
 pub fn tapedeck_error(
@@ -320,12 +333,7 @@ pub fn tapedeck_error(
     message: &str,
     details: Option<Value>,
 ) -> Response<Full<Bytes>> {
-    let ty = match kind {
-        "no-match" => "TapedeckNoMatch",
-        "sequence-exhausted" => "TapedeckSequenceExhausted",
-        "body-too-large" => "TapedeckBodyTooLarge",
-        _ => "TapedeckBadRequest",
-    };
+    let ty = error_type_name(kind);
     let mut body = json!({ "__type": ty, "message": message, "kind": kind });
     if let (Some(Value::Object(extra)), Value::Object(map)) = (details, &mut body) {
         map.extend(extra);
@@ -340,11 +348,27 @@ pub fn tapedeck_error(
     );
     h.insert(
         "x-amzn-errortype",
-        HeaderValue::from_str(ty).expect("ASCII"),
+        HeaderValue::from_str(&ty).expect("ASCII"),
     );
     h.insert(
         "x-tapedeck-error",
         HeaderValue::from_str(kind).expect("ASCII"),
     );
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn error_type_names_follow_the_kind() {
+        assert_eq!(super::error_type_name("no-match"), "TapedeckNoMatch");
+        assert_eq!(
+            super::error_type_name("upstream-unreachable"),
+            "TapedeckUpstreamUnreachable"
+        );
+        assert_eq!(
+            super::error_type_name("content-type"),
+            "TapedeckContentType"
+        );
+    }
 }

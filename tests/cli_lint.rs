@@ -1,0 +1,269 @@
+//! `tapedeck lint` as a user runs it: the built binary, its output and its exit
+//! codes (0 clean, 1 problems, 2 usage errors).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{json, Value};
+use tapedeck::fixture::set::SET_FILE;
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/admin-forget-device");
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn tapedeck(args: &[&str], cwd: &Path) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_tapedeck"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("tapedeck runs");
+    Run {
+        code: out.status.code().expect("tapedeck exited normally"),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            json_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "json")
+            && path.file_name().is_some_and(|n| n != SET_FILE)
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// The bundled fixtures on disk (every `*.json` but the sets' settings files),
+/// sorted, and the number of sets (top-level directories of the corpus) they
+/// are in.
+fn corpus() -> (Vec<PathBuf>, usize) {
+    let mut files = Vec::new();
+    json_files(Path::new(CORPUS), &mut files);
+    files.sort();
+    let sets: BTreeSet<PathBuf> = files
+        .iter()
+        .map(|f| f.strip_prefix(CORPUS).unwrap().iter().take(1).collect())
+        .collect();
+    assert!(!files.is_empty(), "no fixtures under {CORPUS}");
+    (files, sets.len())
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Copies the first bundled fixture into a fresh directory after `plant` edits
+/// it; returns the directory, the file and its text.
+fn planted(plant: impl FnOnce(&mut Value)) -> (tempfile::TempDir, PathBuf, String) {
+    let (files, _) = corpus();
+    let source = &files[0];
+    let mut doc: Value = serde_json::from_str(&fs::read_to_string(source).unwrap()).unwrap();
+    plant(&mut doc);
+    let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(source.file_name().unwrap());
+    fs::write(&file, &text).unwrap();
+    (dir, file, text)
+}
+
+/// The 1-based line of the first occurrence of `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} not in the text"))
+        + 1
+}
+
+#[test]
+fn no_arguments_lints_the_embedded_corpus_clean() {
+    let (files, sets) = corpus();
+    // From a directory with no fixtures: the corpus comes from the binary.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let run = tapedeck(&["lint"], elsewhere.path());
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    assert_eq!(
+        run.stdout,
+        format!(
+            "lint: {} in {}: no problems\n",
+            plural(files.len(), "fixture"),
+            plural(sets, "set")
+        )
+    );
+}
+
+#[test]
+fn corpus_directory_lints_clean() {
+    let (files, _) = corpus();
+    let run = tapedeck(&["lint", CORPUS], Path::new(CORPUS));
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stdout
+            .starts_with(&format!("lint: {} in ", plural(files.len(), "fixture"))),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.ends_with(": no problems\n"), "{}", run.stdout);
+}
+
+const ACCESS_KEY: &str = "AKIAZ7TAPEDECK0TEST1";
+
+#[test]
+fn planted_access_key_fails_naming_file_and_line() {
+    let (dir, file, text) = planted(|doc| {
+        doc["description"] = json!(format!("captured with {ACCESS_KEY} by mistake"));
+    });
+    let run = tapedeck(&["lint", &dir.path().display().to_string()], dir.path());
+    assert_eq!(
+        run.code, 1,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    let expected = format!(
+        "{}:{}: secret/access-key-id: ",
+        file.display(),
+        line_of(&text, ACCESS_KEY)
+    );
+    assert!(
+        run.stdout.lines().any(|l| l.starts_with(&expected)),
+        "no line starting with {expected:?} in:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with("1 fixture in 1 set: 1 problem\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains(ACCESS_KEY) && !run.stderr.contains(ACCESS_KEY));
+}
+
+#[test]
+fn planted_authorization_header_fails_naming_file_and_line() {
+    let value = "AWS4-HMAC-SHA256 Credential=tapedeck/20261126/us-east-1/cognito-idp/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let (dir, file, text) = planted(|doc| {
+        doc["request"]["headers"]["authorization"] = json!(value);
+    });
+    let run = tapedeck(&["lint", &file.display().to_string()], dir.path());
+    assert_eq!(
+        run.code, 1,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    let expected = format!(
+        "{}:{}: secret/credential-header: ",
+        file.display(),
+        line_of(&text, "\"authorization\":")
+    );
+    assert!(
+        run.stdout.lines().any(|l| l.starts_with(&expected)),
+        "no line starting with {expected:?} in:\n{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("0123456789abcdef"), "{}", run.stdout);
+}
+
+#[test]
+fn json_format_is_one_document_with_a_problems_array() {
+    let (dir, file, _) = planted(|doc| {
+        doc["description"] = json!(format!("captured with {ACCESS_KEY} by mistake"));
+    });
+    let run = tapedeck(
+        &[
+            "lint",
+            "--format",
+            "json",
+            &dir.path().display().to_string(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.code, 1, "stderr:\n{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", run.stdout));
+    let problems = report["problems"].as_array().expect("problems is an array");
+    assert!(!problems.is_empty());
+    for p in problems {
+        assert_eq!(p["file"], json!(file.display().to_string()));
+        assert!(p["line"].as_u64().is_some_and(|l| l >= 1), "{p}");
+        assert!(p["rule"].is_string() && p["message"].is_string(), "{p}");
+    }
+    assert!(problems.iter().any(|p| p["rule"] == "secret/access-key-id"));
+    assert_eq!(report["fixtures"], 1);
+    assert!(!run.stdout.contains(ACCESS_KEY));
+
+    // Clean: the same shape, with no problems.
+    let (files, _) = corpus();
+    let run = tapedeck(&["lint", "--format", "json"], dir.path());
+    assert_eq!(run.code, 0, "stderr:\n{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(report["problems"], json!([]));
+    assert_eq!(report["fixtures"], files.len());
+}
+
+#[test]
+fn nonexistent_path_is_a_usage_error_naming_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-fixtures");
+    let shown = missing.display().to_string();
+    let run = tapedeck(&["lint", &shown], dir.path());
+    assert_eq!(
+        run.code, 2,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stderr.contains(&shown),
+        "stderr does not name the path:\n{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+}
+
+#[test]
+fn a_broken_tapedeck_set_json_is_a_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/admin-forget-device/reference/unknown-user.json"
+    );
+    std::fs::copy(src, dir.path().join("unknown-user.json")).unwrap();
+    std::fs::write(
+        dir.path().join("tapedeck-set.json"),
+        "{\"tapedeck_set\": 1, \"sequence_end\": \"loop\"}\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tapedeck"))
+        .args(["lint", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("tapedeck-set.json:1: set-file: sequence_end"),
+        "{text}"
+    );
+}

@@ -76,7 +76,10 @@ impl RecordOpts {
             }
         };
         if let Err(e) = std::fs::create_dir_all(out) {
-            tracing::warn!("cannot create {}: {e}; exchanges will be forwarded but not recorded", out.display());
+            tracing::warn!(
+                "cannot create {}: {e}; exchanges will be forwarded but not recorded",
+                out.display()
+            );
         }
         let recorder = Recorder::new(RecorderConfig {
             out: out.clone(),
@@ -117,6 +120,12 @@ pub async fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
         proxy.upstream.authority(),
         proxy.recorder.out_dir().display()
     );
-    net::serve(listener, proxy, Limits::default(), super::replay::shutdown_signal()).await;
+    net::serve(
+        listener,
+        proxy,
+        Limits::default(),
+        super::replay::shutdown_signal(),
+    )
+    .await;
     Ok(ExitCode::SUCCESS)
 }

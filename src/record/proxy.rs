@@ -55,7 +55,10 @@ pub const SCENARIO_HEADER: &str = "x-tapedeck-scenario";
 #[derive(Clone, Debug)]
 pub enum Signing {
     /// Strip the client's signature and sign afresh.
-    Resign { signer: Signer, region: Option<String> },
+    Resign {
+        signer: Signer,
+        region: Option<String>,
+    },
     /// Forward the client's signature untouched (for emulators that ignore it).
     PassThrough,
 }
@@ -87,21 +90,35 @@ impl Proxy {
             headers.remove(h);
         }
         let mut region = None;
-        if let Signing::Resign { signer, region: fixed } = &self.signing {
+        if let Signing::Resign {
+            signer,
+            region: fixed,
+        } = &self.signing
+        {
             region = fixed
                 .clone()
                 .or_else(|| region_from_host(self.upstream.host()))
                 .or_else(|| region_from_scope(&client_headers));
             let Some(signing_region) = region.clone() else {
                 let msg = "cannot tell which region to sign for: pass --region, or sign the client's requests with a credential scope";
-                return (tapedeck_error(StatusCode::BAD_REQUEST, "no-region", msg, None), msg.into());
+                return (
+                    tapedeck_error(StatusCode::BAD_REQUEST, "no-region", msg, None),
+                    msg.into(),
+                );
             };
             for h in SIGNATURE_HEADERS {
                 headers.remove(h);
             }
+            // A compressed answer would be stored as opaque base64, out of reach
+            // of redaction and the secret scan: ask for the plain body.
+            headers.insert(
+                http::header::ACCEPT_ENCODING,
+                HeaderValue::from_static("identity"),
+            );
             headers.insert(
                 http::header::HOST,
-                HeaderValue::from_str(self.upstream.authority()).expect("authority is a valid header"),
+                HeaderValue::from_str(self.upstream.authority())
+                    .expect("authority is a valid header"),
             );
             let signed = match signer.credentials().await {
                 Ok(creds) => sigv4::sign_headers(
@@ -142,11 +159,18 @@ impl Proxy {
             Err(e) => {
                 tracing::warn!("{e}");
                 let (status, kind) = match &e {
-                    UpstreamError::Unreachable { .. } => (StatusCode::BAD_GATEWAY, "upstream-unreachable"),
-                    UpstreamError::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "upstream-timeout"),
+                    UpstreamError::Unreachable { .. } => {
+                        (StatusCode::BAD_GATEWAY, "upstream-unreachable")
+                    }
+                    UpstreamError::Timeout { .. } => {
+                        (StatusCode::GATEWAY_TIMEOUT, "upstream-timeout")
+                    }
                     UpstreamError::Failed { .. } => (StatusCode::BAD_GATEWAY, "upstream-failed"),
                 };
-                return (tapedeck_error(status, kind, &e.to_string(), None), format!("not recorded: {e}"));
+                return (
+                    tapedeck_error(status, kind, &e.to_string(), None),
+                    format!("not recorded: {e}"),
+                );
             }
         };
         let exchange = Exchange {
@@ -163,10 +187,12 @@ impl Proxy {
         let recorder = self.recorder.clone();
         let outcome = tokio::task::spawn_blocking(move || recorder.record(&exchange))
             .await
-            .unwrap_or_else(|e| Err(super::recorder::RecordError::OutDir {
-                path: String::new(),
-                source: std::io::Error::other(e.to_string()),
-            }));
+            .unwrap_or_else(|e| {
+                Err(super::recorder::RecordError::OutDir {
+                    path: String::new(),
+                    source: std::io::Error::other(e.to_string()),
+                })
+            });
         let mut resp = Response::new(Full::new(answer.body));
         *resp.status_mut() = answer.status;
         for (name, value) in &answer.headers {
@@ -197,7 +223,11 @@ impl Proxy {
 }
 
 impl Handler for Proxy {
-    async fn handle(&self, req: hyper::Request<Incoming>, _peer: SocketAddr) -> Response<Full<Bytes>> {
+    async fn handle(
+        &self,
+        req: hyper::Request<Incoming>,
+        _peer: SocketAddr,
+    ) -> Response<Full<Bytes>> {
         let (parts, body) = req.into_parts();
         let length = parts
             .headers
@@ -207,19 +237,38 @@ impl Handler for Proxy {
         let body = match net::read_limited(body, length, net::MAX_BODY).await {
             Ok(b) => b,
             Err(e @ BodyError::TooLarge { .. }) => {
-                return tapedeck_error(StatusCode::PAYLOAD_TOO_LARGE, "body-too-large", &e.to_string(), None)
+                return tapedeck_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body-too-large",
+                    &e.to_string(),
+                    None,
+                )
             }
-            Err(e) => return tapedeck_error(StatusCode::BAD_REQUEST, "body-unreadable", &e.to_string(), None),
+            Err(e) => {
+                return tapedeck_error(
+                    StatusCode::BAD_REQUEST,
+                    "body-unreadable",
+                    &e.to_string(),
+                    None,
+                )
+            }
         };
-        self.forward(parts.method, &parts.uri, parts.headers, body).await.0
+        self.forward(parts.method, &parts.uri, parts.headers, body)
+            .await
+            .0
     }
 }
 
 /// The hybrid mode's seam: a replay miss is forwarded and recorded.
 impl MissHandler for Proxy {
-    fn handle<'a>(&'a self, missed: Missed) -> Pin<Box<dyn Future<Output = MissAnswer> + Send + 'a>> {
+    fn handle<'a>(
+        &'a self,
+        missed: Missed,
+    ) -> Pin<Box<dyn Future<Output = MissAnswer> + Send + 'a>> {
         Box::pin(async move {
-            let (resp, note) = self.forward(missed.method, &missed.uri, missed.headers, missed.body).await;
+            let (resp, note) = self
+                .forward(missed.method, &missed.uri, missed.headers, missed.body)
+                .await;
             Some((resp, note))
         })
     }
@@ -246,9 +295,18 @@ mod tests {
 
     #[test]
     fn regions_from_aws_host_names() {
-        assert_eq!(region_from_host("cognito-idp.eu-west-1.amazonaws.com").as_deref(), Some("eu-west-1"));
-        assert_eq!(region_from_host("cognito-idp-fips.us-east-1.amazonaws.com").as_deref(), Some("us-east-1"));
-        assert_eq!(region_from_host("cognito-idp.cn-north-1.amazonaws.com.cn").as_deref(), Some("cn-north-1"));
+        assert_eq!(
+            region_from_host("cognito-idp.eu-west-1.amazonaws.com").as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            region_from_host("cognito-idp-fips.us-east-1.amazonaws.com").as_deref(),
+            Some("us-east-1")
+        );
+        assert_eq!(
+            region_from_host("cognito-idp.cn-north-1.amazonaws.com.cn").as_deref(),
+            Some("cn-north-1")
+        );
         assert_eq!(region_from_host("127.0.0.1"), None);
         assert_eq!(region_from_host("cognito-idp.example.com"), None);
     }

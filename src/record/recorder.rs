@@ -54,9 +54,14 @@ pub struct RecorderConfig {
 /// What happened to an exchange.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {
-    Written { id: String, path: PathBuf },
+    Written {
+        id: String,
+        path: PathBuf,
+    },
     /// The same request got the same answer as an existing fixture.
-    Duplicate { of: String },
+    Duplicate {
+        of: String,
+    },
 }
 
 /// Why an exchange was not recorded.
@@ -126,11 +131,17 @@ impl Recorder {
         let steps = sequences.entry(key.clone()).or_default();
         if let Some(last) = steps.last() {
             if last.answer == answer {
-                return Ok(Recorded::Duplicate { of: last.id.clone() });
+                return Ok(Recorded::Duplicate {
+                    of: last.id.clone(),
+                });
             }
         }
         let position = steps.len() + 1;
-        fixture.id = format!("{}-{}", outcome_name(&fixture), short_hash(&key, &answer, position));
+        fixture.id = format!(
+            "{}-{}",
+            outcome_name(&fixture),
+            short_hash(&key, &answer, position)
+        );
         let mode = if self.config.overwrite {
             Overwrite::Replace
         } else {

@@ -76,7 +76,9 @@ pub struct Upstream {
 
 impl std::fmt::Debug for Upstream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Upstream").field("base", &self.base).finish()
+        f.debug_struct("Upstream")
+            .field("base", &self.base)
+            .finish()
     }
 }
 
@@ -87,7 +89,9 @@ impl Upstream {
             url: url.to_owned(),
             reason: reason.to_owned(),
         };
-        let base: Uri = url.parse().map_err(|e: http::uri::InvalidUri| bad(&e.to_string()))?;
+        let base: Uri = url
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| bad(&e.to_string()))?;
         match base.scheme_str() {
             Some("http" | "https") => {}
             _ => return Err(bad("use an http:// or https:// URL")),

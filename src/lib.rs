@@ -18,3 +18,4 @@ pub mod lint;
 pub mod net;
 pub mod record;
 pub mod replay;
+pub mod scenario;

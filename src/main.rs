@@ -70,6 +70,23 @@ enum Command {
     ///       --profile sandbox --out fixtures/admin-forget-device/sandbox
     #[command(verbatim_doc_comment)]
     Record(cmd::record::RecordArgs),
+    /// Provoke every outcome on a real endpoint and record it.
+    ///
+    /// Creates what each scenario needs (a user pool with device tracking, an app
+    /// client, a user, a remembered device), sends each scenario's request through
+    /// the in-process recording proxy, and deletes the pool at the end — on errors
+    /// and Ctrl-C too — unless --keep. Ends with a coverage table: expected and
+    /// observed outcome per scenario, and the fixture, or why there is none.
+    /// Creating resources on an amazonaws.com endpoint asks first (or --yes).
+    ///
+    /// Examples:
+    ///   tapedeck capture --endpoint http://127.0.0.1:5000 --out fixtures/admin-forget-device/moto-5.2.5
+    ///   tapedeck capture --region us-east-1 --profile sandbox --out sandbox/ --dry-run
+    ///   tapedeck capture --region us-east-1 --profile sandbox --cleanup
+    #[command(verbatim_doc_comment)]
+    Capture(cmd::capture::CaptureArgs),
+    /// List the scenario catalog: what each outcome needs and expects.
+    Scenarios,
     /// Check fixture sets: schema, model conformance, sequences, duplicate ids and
     /// secrets.
     ///
@@ -88,6 +105,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Lint(args) => cmd::lint::run(args),
         Command::Replay(args) => runtime().and_then(|rt| rt.block_on(cmd::replay::run(args))),
+        Command::Capture(args) => runtime().and_then(|rt| rt.block_on(cmd::capture::run(args))),
+        Command::Scenarios => Ok(cmd::capture::scenarios()),
         Command::Record(args) => runtime().and_then(|rt| rt.block_on(cmd::record::run(args))),
     };
     match result {

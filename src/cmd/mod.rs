@@ -1,6 +1,7 @@
 //! One module per subcommand: each turns parsed arguments into a call to the
 //! library and an exit code.
 
+pub mod capture;
 pub mod lint;
 pub mod record;
 pub mod replay;

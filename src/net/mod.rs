@@ -1,10 +1,14 @@
-//! Shared HTTP plumbing for every server in tapedeck: binding (loopback unless
-//! asked otherwise), limits (connections, header read time, header and body size),
-//! and graceful shutdown.
+//! Shared HTTP plumbing: binding (loopback unless asked otherwise), limits
+//! (connections, header read time, header and body size), graceful shutdown,
+//! the pooled upstream client, credentials from the AWS chain, and the signed
+//! awsJson client that provisioning uses.
 
+pub mod awsjson;
 pub mod body;
+pub mod credentials;
 pub mod listen;
 pub mod server;
+pub mod upstream;
 
 pub use body::{read_limited, BodyError, MAX_BODY};
 pub use listen::{bind, BindError};

@@ -20,9 +20,9 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Uri
 use http_body_util::Full;
 use hyper::body::Incoming;
 
-use super::credentials::Signer;
 use super::recorder::{Exchange, Recorded, Recorder};
-use super::upstream::{Upstream, UpstreamError};
+use crate::net::credentials::Signer;
+use crate::net::upstream::{Upstream, UpstreamError};
 use crate::net::{self, BodyError, Handler};
 use crate::replay::server::{tapedeck_error, MissAnswer, MissHandler, Missed};
 use crate::replay::sigv4::{self, Authorization};

@@ -19,6 +19,12 @@ cargo clippy --all-targets --quiet -- -D warnings
 step "Python venv (scripts/requirements.txt)"
 scripts/setup-python.sh
 
+step "moto 5.2.5 and cognito-local 5.3.0 on 127.0.0.1"
+scripts/moto.sh start
+trap 'scripts/moto.sh stop; scripts/cognito-local.sh stop' EXIT
+MOTO_URL=$(scripts/moto.sh url)
+export MOTO_URL MOTO_CREDENTIALS=$PWD/target/moto/credentials.env
+
 step "cargo test"
 cargo test --quiet 2>&1 | tee target/cargo-test.log
 # Print the plain totals line so CI can count across all test binaries.

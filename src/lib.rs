@@ -19,3 +19,4 @@ pub mod net;
 pub mod record;
 pub mod replay;
 pub mod scenario;
+pub mod verify;

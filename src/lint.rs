@@ -287,7 +287,10 @@ fn check_sequences(fixtures: &[LoadedFixture]) -> Vec<Problem> {
         let ids: Vec<&str> = group.iter().map(|f| f.fixture.id.as_str()).collect();
         if group.len() == 1 {
             let f = group[0];
-            if let Some(n) = f.fixture.sequence {
+            // A lone `sequence: 1` is a one-step sequence (a recorder stopped
+            // between numbering the first step and writing the second); any
+            // other number needs its predecessors.
+            if let Some(n) = f.fixture.sequence.filter(|n| *n != 1) {
                 out.push(problem(
                     f,
                     &["sequence"],

@@ -70,6 +70,28 @@ enum Command {
     ///       --profile sandbox --out fixtures/admin-forget-device/sandbox
     #[command(verbatim_doc_comment)]
     Record(cmd::record::RecordArgs),
+    /// Check an emulator or endpoint against the recorded contract.
+    ///
+    /// Sends each fixture's request to --target (with --provision auto, after
+    /// creating the state its scenario needs) and compares the answer: status,
+    /// exception type (as clients sanitise it), message (by the fixture's rule),
+    /// content type, success body, modelled extra members. Prints a PASS/FAIL/SKIP
+    /// table; writes JSON, JUnit and markdown reports on request. Exit 0 when all
+    /// pass, 1 on contract failures, 2 on usage errors or an unreachable target.
+    ///
+    /// Examples:
+    ///   tapedeck verify --target http://127.0.0.1:4566 --level strict
+    ///   tapedeck verify --target http://127.0.0.1:5000 --provision auto --junit moto.xml
+    #[command(verbatim_doc_comment)]
+    Verify(cmd::verify::VerifyArgs),
+    /// Contract-level differences between two fixture sets; exits 1 on changes.
+    ///
+    /// Pairs fixtures by scenario and sequence position, and reports added,
+    /// removed, changed outcome (status or error type) and changed message.
+    /// Made for a nightly re-record: tapedeck diff committed/ fresh/
+    Diff(cmd::verify::DiffArgs),
+    /// Which scenarios and error types fixture sets cover: recorded, authored, missing.
+    Coverage(cmd::verify::CoverageArgs),
     /// Provoke every outcome on a real endpoint and record it.
     ///
     /// Creates what each scenario needs (a user pool with device tracking, an app
@@ -106,6 +128,9 @@ fn main() -> ExitCode {
         Command::Lint(args) => cmd::lint::run(args),
         Command::Replay(args) => runtime().and_then(|rt| rt.block_on(cmd::replay::run(args))),
         Command::Capture(args) => runtime().and_then(|rt| rt.block_on(cmd::capture::run(args))),
+        Command::Verify(args) => runtime().and_then(|rt| rt.block_on(cmd::verify::run(args))),
+        Command::Diff(args) => cmd::verify::run_diff(args),
+        Command::Coverage(args) => cmd::verify::run_coverage(args),
         Command::Scenarios => Ok(cmd::capture::scenarios()),
         Command::Record(args) => runtime().and_then(|rt| rt.block_on(cmd::record::run(args))),
     };
@@ -126,7 +151,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,aws_config=error"));
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stderr().is_terminal();
     tracing_subscriber::fmt()

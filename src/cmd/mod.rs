@@ -5,6 +5,7 @@ pub mod capture;
 pub mod lint;
 pub mod record;
 pub mod replay;
+pub mod verify;
 
 use std::path::PathBuf;
 
@@ -76,4 +77,17 @@ pub fn load_sources(sources: &[PathBuf]) -> anyhow::Result<Sources> {
         label,
         policies,
     })
+}
+
+/// Writes a report file whole: a temporary file beside it, then a rename.
+pub fn write_file(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let context = || format!("cannot write {}", path.display());
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(context)?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes()).with_context(context)?;
+    tmp.persist(path).with_context(context)?;
+    Ok(())
 }

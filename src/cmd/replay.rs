@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use tapedeck::fixture::set::SequenceEnd;
 use tapedeck::net::{self, Limits};
@@ -133,10 +132,10 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.report {
         let mut text = serde_json::to_string_pretty(&report)?;
         text.push('\n');
-        write_file(path, &text)?;
+        super::write_file(path, &text)?;
     }
     if let Some(path) = &args.junit {
-        write_file(path, &report.junit())?;
+        super::write_file(path, &report.junit())?;
     }
     let t = report.totals;
     eprintln!(
@@ -157,21 +156,6 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Writes a report file whole: a temporary file beside it, then a rename.
-fn write_file(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -99,14 +99,21 @@ impl Client {
         auth: &Auth,
     ) -> Result<Answer, CallError> {
         let bytes = Bytes::from(serde_json::to_vec(body).expect("JSON serialises"));
-        let headers = self.request_headers(operation, &bytes, auth).await?;
+        let target = format!("{}.{operation}", model::TARGET_PREFIX);
+        self.send(&target, bytes, auth).await
+    }
+
+    /// Sends `body` exactly as given, with the full `X-Amz-Target` value `target`.
+    pub async fn send(&self, target: &str, bytes: Bytes, auth: &Auth) -> Result<Answer, CallError> {
+        let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
+        let headers = self.request_headers(target, &bytes, auth).await?;
         let uri = self.upstream.uri_for("/");
         let answer = self
             .upstream
             .send(Method::POST, uri, headers, bytes)
             .await
             .map_err(|e| CallError::Upstream {
-                operation: operation.to_owned(),
+                operation,
                 source: e,
             })?;
         Ok(Answer {
@@ -116,10 +123,10 @@ impl Client {
         })
     }
 
-    /// The headers of an awsJson request for `operation`, signed per `auth`.
+    /// The headers of an awsJson request for `target`, signed per `auth`.
     pub async fn request_headers(
         &self,
-        operation: &str,
+        target: &str,
         body: &[u8],
         auth: &Auth,
     ) -> Result<HeaderMap, CallError> {
@@ -128,11 +135,9 @@ impl Client {
             http::header::CONTENT_TYPE,
             HeaderValue::from_static(model::CONTENT_TYPE),
         );
-        let target = format!("{}.{operation}", model::TARGET_PREFIX);
         headers.insert(
             "x-amz-target",
-            HeaderValue::from_str(&target)
-                .map_err(|_| CallError::Operation(operation.to_owned()))?,
+            HeaderValue::from_str(target).map_err(|_| CallError::Operation(target.to_owned()))?,
         );
         headers.insert(
             http::header::HOST,

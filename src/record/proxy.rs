@@ -89,6 +89,13 @@ impl Proxy {
         for h in HOP_BY_HOP {
             headers.remove(h);
         }
+        // A compressed answer would be stored as opaque base64, out of reach of
+        // redaction and the secret scan: ask for the plain body. (SDKs don't sign
+        // Accept-Encoding, so a passed-through signature still holds.)
+        headers.insert(
+            http::header::ACCEPT_ENCODING,
+            HeaderValue::from_static("identity"),
+        );
         let mut region = None;
         if let Signing::Resign {
             signer,
@@ -109,12 +116,6 @@ impl Proxy {
             for h in SIGNATURE_HEADERS {
                 headers.remove(h);
             }
-            // A compressed answer would be stored as opaque base64, out of reach
-            // of redaction and the secret scan: ask for the plain body.
-            headers.insert(
-                http::header::ACCEPT_ENCODING,
-                HeaderValue::from_static("identity"),
-            );
             headers.insert(
                 http::header::HOST,
                 HeaderValue::from_str(self.upstream.authority())

@@ -95,16 +95,23 @@ impl Recorder {
     /// A recorder for `config.out`, aware of the fixtures already there.
     pub fn new(config: RecorderConfig) -> Recorder {
         let mut sequences: HashMap<RequestKey, Vec<Step>> = HashMap::new();
-        if let Ok(existing) = store::load_path(&config.out) {
-            let mut existing: Vec<Fixture> = existing.into_iter().map(|l| l.fixture).collect();
-            existing.sort_by_key(|f| f.sequence.unwrap_or(1));
-            for f in existing {
-                sequences.entry(RequestKey::of(&f)).or_default().push(Step {
-                    id: f.id.clone(),
-                    answer: answer_digest(&f),
-                    fixture: f,
-                });
+        remove_stale_temp_files(&config.out);
+        // Fixtures already there continue their sequences; a file that does not
+        // load is left alone (and said so), not a reason to forget the rest.
+        let mut existing: Vec<Fixture> = Vec::new();
+        for raw in store::read_path(&config.out).unwrap_or_default() {
+            match raw.parse() {
+                Ok(loaded) => existing.push(loaded.fixture),
+                Err(e) => tracing::warn!("ignoring a file that is not a fixture: {e}"),
             }
+        }
+        existing.sort_by_key(|f| f.sequence.unwrap_or(1));
+        for f in existing {
+            sequences.entry(RequestKey::of(&f)).or_default().push(Step {
+                id: f.id.clone(),
+                answer: answer_digest(&f),
+                fixture: f,
+            });
         }
         Recorder {
             config,
@@ -149,9 +156,13 @@ impl Recorder {
         };
         if position > 1 {
             fixture.sequence = Some(position as u32);
-            if let Some(first) = steps.first_mut().filter(|s| s.fixture.sequence.is_none()) {
-                first.fixture.sequence = Some(1);
-                store::write_atomic(&self.config.out, &first.fixture, Overwrite::Replace)?;
+            // The first step becomes `sequence: 1`; memory follows the disk only
+            // once the file is written, so a failed write is retried next time.
+            if let Some(first) = steps.first().filter(|s| s.fixture.sequence.is_none()) {
+                let mut numbered = first.fixture.clone();
+                numbered.sequence = Some(1);
+                store::write_atomic(&self.config.out, &numbered, Overwrite::Replace)?;
+                steps[0].fixture = numbered;
             }
         }
         let path = store::write_atomic(&self.config.out, &fixture, mode)?;
@@ -226,6 +237,21 @@ impl Recorder {
                 body: BodyFields::from_bytes(&x.response_body),
             },
             compare: Compare::default(),
+        }
+    }
+}
+
+/// Temporary files of writes that a crash interrupted (`.tapedeck-*.tmp`):
+/// loaders ignore them, and a new recorder removes them.
+fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".tapedeck-") && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }

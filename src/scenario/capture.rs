@@ -14,8 +14,8 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Uri};
 use serde::Serialize;
 
-use super::catalog::{Auth, Env, Need, Provokable, Scenario};
-use super::provision::{Pool, Provisioner, StepError};
+use super::catalog::{Auth, Provokable, Scenario};
+use super::provision::{Provisioner, Session, StepError};
 use crate::contract::awsjson::error_type;
 use crate::contract::model;
 use crate::fixture::redact::RedactConfig;
@@ -81,14 +81,6 @@ impl Coverage {
     }
 }
 
-/// Lazily built provider state.
-#[derive(Default)]
-struct State {
-    pool: Option<Result<Pool, String>>,
-    user: Option<Result<(String, String), String>>,
-    device: Option<Result<String, String>>,
-}
-
 /// Runs the capture. `progress` gets one line per step; `cancel` completing
 /// stops the run (the teardown still happens).
 pub async fn capture(
@@ -101,9 +93,9 @@ pub async fn capture(
         Client::new(config.upstream.clone(), config.region.clone()),
         auth,
     );
-    let mut state = State::default();
+    let mut session = Session::new(provisioner, config.region.clone());
     let mut coverage = Coverage::default();
-    let run = run_scenarios(&config, &provisioner, &mut state, &mut coverage, progress);
+    let run = run_scenarios(&config, &mut session, &mut coverage, progress);
     tokio::pin!(cancel);
     let outcome = tokio::select! {
         r = run => r,
@@ -112,30 +104,15 @@ pub async fn capture(
             Ok(())
         }
     };
-    if let Some(Ok(pool)) = &state.pool {
-        if config.keep {
-            progress(format!("keeping pool {} (--keep)", pool.id));
-            coverage.left_behind.push(pool.id.clone());
-        } else {
-            match provisioner.delete_pool(&pool.id).await {
-                Ok(()) => progress(format!("DeleteUserPool {} ... ok", pool.id)),
-                Err(e) => {
-                    progress(format!(
-                        "DeleteUserPool {} ... FAILED: {e}; run `tapedeck capture --cleanup`",
-                        pool.id
-                    ));
-                    coverage.left_behind.push(pool.id.clone());
-                }
-            }
-        }
-    }
+    coverage
+        .left_behind
+        .extend(session.teardown(config.keep, progress).await);
     outcome.map(|()| coverage)
 }
 
 async fn run_scenarios(
     config: &CaptureConfig,
-    provisioner: &Provisioner,
-    state: &mut State,
+    session: &mut Session,
     coverage: &mut Coverage,
     progress: &mut (dyn FnMut(String) + Send),
 ) -> Result<(), StepError> {
@@ -203,7 +180,7 @@ async fn run_scenarios(
             (Provokable::OptIn, Some(n)) => n.max(1),
             (Provokable::Yes, _) => 1,
         };
-        let env = match ensure(scenario.needs, config, provisioner, state, progress).await {
+        let env = match session.ensure(scenario.needs, progress).await {
             Ok(env) => env,
             Err(missing) => {
                 coverage.rows.push(row("-", missing));
@@ -286,74 +263,4 @@ fn headers(scenario: &str) -> HeaderMap {
         HeaderValue::from_str(scenario).expect("scenario ids are ASCII"),
     );
     h
-}
-
-/// Builds the state `need` asks for, or says which step the endpoint lacks.
-async fn ensure(
-    need: Need,
-    config: &CaptureConfig,
-    provisioner: &Provisioner,
-    state: &mut State,
-    progress: &mut (dyn FnMut(String) + Send),
-) -> Result<Env, String> {
-    let mut env = Env {
-        region: config.region.clone(),
-        ..Env::default()
-    };
-    if need == Need::Nothing {
-        return Ok(env);
-    }
-    let lacks = |e: &StepError| format!("endpoint lacks {}: {e}", e.step());
-    if state.pool.is_none() {
-        let created = provisioner.create_pool().await;
-        match &created {
-            Ok(p) => progress(format!(
-                "CreateUserPool + CreateUserPoolClient ... ok {}",
-                p.id
-            )),
-            Err(e) => progress(format!("provisioning a pool ... FAILED: {e}")),
-        }
-        state.pool = Some(created.map_err(|e| lacks(&e)));
-    }
-    let pool = state.pool.clone().expect("set above")?;
-    env.pool_id = pool.id.clone();
-    if need == Need::Pool {
-        return Ok(env);
-    }
-    if state.user.is_none() {
-        let username = format!("{}-user", provisioner.run);
-        let created = provisioner.create_user(&pool, &username).await;
-        match &created {
-            Ok(_) => progress(format!(
-                "AdminCreateUser + AdminSetUserPassword ... ok {username}"
-            )),
-            Err(e) => progress(format!("provisioning a user ... FAILED: {e}")),
-        }
-        state.user = Some(
-            created
-                .map(|password| (username, password))
-                .map_err(|e| lacks(&e)),
-        );
-    }
-    let (username, password) = state.user.clone().expect("set above")?;
-    env.username = username.clone();
-    env.device_key = format!("{}_ffffffff-ffff-4fff-bfff-ffffffffffff", config.region);
-    if need == Need::User {
-        return Ok(env);
-    }
-    if state.device.is_none() {
-        let remembered = provisioner
-            .remember_device(&pool, &username, &password)
-            .await;
-        match &remembered {
-            Ok(d) => progress(format!(
-                "AdminInitiateAuth + ConfirmDevice ... ok {}",
-                d.key
-            )),
-            Err(e) => progress(format!("remembering a device ... FAILED: {e}")),
-        }
-        state.device = Some(remembered.map(|d| d.key).map_err(|e| lacks(&e)));
-    }
-    env.device_key = state.device.clone().expect("set above")?;
-    Ok(env)
 }

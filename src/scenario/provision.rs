@@ -10,6 +10,7 @@
 
 use serde_json::{json, Value};
 
+use super::catalog::{Env, Need};
 use super::srp;
 use crate::net::awsjson::{Answer, Auth, CallError, Client};
 
@@ -261,6 +262,140 @@ impl Provisioner {
             deleted.push(id);
         }
         Ok(deleted)
+    }
+}
+
+/// The state one run builds, lazily, as scenarios need it: one pool, one user,
+/// and a remembered device per request. Failures are remembered too, so a step
+/// the endpoint lacks is tried once and named for every scenario that needs it.
+#[derive(Debug)]
+pub struct Session {
+    pub provisioner: Provisioner,
+    pub region: String,
+    pool: Option<Result<Pool, String>>,
+    user: Option<Result<(String, String), String>>,
+    device: Option<Result<String, String>>,
+}
+
+impl Session {
+    pub fn new(provisioner: Provisioner, region: impl Into<String>) -> Self {
+        Session {
+            provisioner,
+            region: region.into(),
+            pool: None,
+            user: None,
+            device: None,
+        }
+    }
+
+    /// Makes the next [`Session::ensure`] of a remembered device remember a new
+    /// one (the previous one may have been forgotten).
+    pub fn next_device(&mut self) {
+        self.device = None;
+    }
+
+    /// The pool created so far, if any.
+    pub fn pool(&self) -> Option<&Pool> {
+        self.pool.as_ref().and_then(|p| p.as_ref().ok())
+    }
+
+    /// Builds what `need` asks for, or says which step the endpoint lacks, with
+    /// its answer. The remembered device is reused until [`Session::next_device`].
+    pub async fn ensure(
+        &mut self,
+        need: Need,
+        progress: &mut (dyn FnMut(String) + Send),
+    ) -> Result<Env, String> {
+        let mut env = Env {
+            region: self.region.clone(),
+            ..Env::default()
+        };
+        if need == Need::Nothing {
+            return Ok(env);
+        }
+        let lacks = |e: &StepError| format!("endpoint lacks {}: {e}", e.step());
+        if self.pool.is_none() {
+            let created = self.provisioner.create_pool().await;
+            match &created {
+                Ok(p) => progress(format!(
+                    "CreateUserPool + CreateUserPoolClient ... ok {}",
+                    p.id
+                )),
+                Err(e) => progress(format!("provisioning a pool ... FAILED: {e}")),
+            }
+            self.pool = Some(created.map_err(|e| lacks(&e)));
+        }
+        let pool = self.pool.clone().expect("set above")?;
+        env.pool_id = pool.id.clone();
+        if need == Need::Pool {
+            return Ok(env);
+        }
+        if self.user.is_none() {
+            let username = format!("{}-user", self.provisioner.run);
+            let created = self.provisioner.create_user(&pool, &username).await;
+            match &created {
+                Ok(_) => progress(format!(
+                    "AdminCreateUser + AdminSetUserPassword ... ok {username}"
+                )),
+                Err(e) => progress(format!("provisioning a user ... FAILED: {e}")),
+            }
+            self.user = Some(
+                created
+                    .map(|password| (username, password))
+                    .map_err(|e| lacks(&e)),
+            );
+        }
+        let (username, password) = self.user.clone().expect("set above")?;
+        env.username = username.clone();
+        env.device_key = format!("{}_ffffffff-ffff-4fff-bfff-ffffffffffff", self.region);
+        if need == Need::User {
+            return Ok(env);
+        }
+        if self.device.is_none() {
+            let remembered = self
+                .provisioner
+                .remember_device(&pool, &username, &password)
+                .await;
+            match &remembered {
+                Ok(d) => progress(format!(
+                    "AdminInitiateAuth + ConfirmDevice ... ok {}",
+                    d.key
+                )),
+                Err(e) => progress(format!("remembering a device ... FAILED: {e}")),
+            }
+            self.device = Some(remembered.map(|d| d.key).map_err(|e| lacks(&e)));
+        }
+        env.device_key = self.device.clone().expect("set above")?;
+        Ok(env)
+    }
+
+    /// Deletes the pool unless `keep`. Returns the pool left behind, if any.
+    pub async fn teardown(
+        &mut self,
+        keep: bool,
+        progress: &mut (dyn FnMut(String) + Send),
+    ) -> Option<String> {
+        let pool = self.pool()?.clone();
+        if keep {
+            progress(format!("keeping pool {} (--keep)", pool.id));
+            return Some(pool.id);
+        }
+        match self.provisioner.delete_pool(&pool.id).await {
+            Ok(()) => {
+                progress(format!("DeleteUserPool {} ... ok", pool.id));
+                self.pool = None;
+                self.user = None;
+                self.device = None;
+                None
+            }
+            Err(e) => {
+                progress(format!(
+                    "DeleteUserPool {} ... FAILED: {e}; run `tapedeck capture --cleanup`",
+                    pool.id
+                ));
+                Some(pool.id)
+            }
+        }
     }
 }
 

@@ -12,15 +12,20 @@ mod cmd;
 /// Record-and-replay contract testing for Amazon Cognito's AdminForgetDevice.
 ///
 /// tapedeck keeps the real behaviour of AdminForgetDevice in JSON fixtures, serves
-/// them as a stand-in Cognito endpoint, and checks fixture sets for mistakes and
-/// secrets.
+/// them as a stand-in Cognito endpoint, records new ones from real endpoints, and
+/// checks emulators against them.
 ///
 /// Quick start:
 ///   tapedeck replay                 serve the bundled reference contract on 127.0.0.1:4566
-///   tapedeck lint                   check the bundled fixture sets
+///   tapedeck record --upstream URL --out DIR
+///                                   a recording proxy in front of a real endpoint
+///   tapedeck capture --endpoint URL --out DIR
+///                                   provoke and record every outcome an endpoint can produce
+///   tapedeck verify --target URL    check an emulator or endpoint against the contract
+///   tapedeck lint                   check fixture sets for mistakes and secrets
 ///
 /// Set RUST_LOG to tune logging (e.g. RUST_LOG=tapedeck=debug); NO_COLOR turns
-/// colour off.
+/// colour off. Exit codes: 0 success, 1 a check found problems, 2 usage errors.
 #[derive(Debug, Parser)]
 #[command(
     name = "tapedeck",

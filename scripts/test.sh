@@ -20,10 +20,13 @@ step "Python venv (scripts/requirements.txt)"
 scripts/setup-python.sh
 
 step "moto 5.2.5 and cognito-local 5.3.0 on 127.0.0.1"
-scripts/moto.sh start
 trap 'scripts/moto.sh stop; scripts/cognito-local.sh stop' EXIT
+scripts/moto.sh start
 MOTO_URL=$(scripts/moto.sh url)
 export MOTO_URL MOTO_CREDENTIALS=$PWD/target/moto/credentials.env
+scripts/cognito-local.sh start
+COGNITO_LOCAL_URL=$(scripts/cognito-local.sh url)
+export COGNITO_LOCAL_URL
 
 step "cargo test"
 cargo test --quiet 2>&1 | tee target/cargo-test.log

@@ -19,4 +19,5 @@ pub mod net;
 pub mod record;
 pub mod replay;
 pub mod scenario;
+pub mod sigv4;
 pub mod verify;

@@ -13,7 +13,7 @@ use super::credentials::Signer;
 use super::upstream::{Upstream, UpstreamError};
 use crate::contract::awsjson::{error_message, error_type};
 use crate::contract::model;
-use crate::replay::sigv4;
+use crate::sigv4;
 
 /// How a call is signed.
 #[derive(Debug, Clone)]

@@ -25,7 +25,7 @@ use crate::net::credentials::Signer;
 use crate::net::upstream::{Upstream, UpstreamError};
 use crate::net::{self, BodyError, Handler};
 use crate::replay::server::{tapedeck_error, MissAnswer, MissHandler, Missed};
-use crate::replay::sigv4::{self, Authorization};
+use crate::sigv4::{self, Authorization};
 
 /// Request headers that carry the client's signature: removed before re-signing.
 pub const SIGNATURE_HEADERS: [&str; 4] = [

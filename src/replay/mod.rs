@@ -15,7 +15,7 @@ pub mod nearmiss;
 pub mod report;
 pub mod run;
 pub mod server;
-pub mod sigv4;
+pub use crate::sigv4;
 
 pub use index::Index;
 pub use server::{MissHandler, Missed, Replay, Settings};

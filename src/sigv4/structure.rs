@@ -1,0 +1,157 @@
+//! Structural checks: what can be said about a signature without the secret.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http::header::AUTHORIZATION;
+use http::HeaderMap;
+
+use super::*;
+
+/// Parses `YYYYMMDDTHHMMSSZ` (UTC) into a time; `None` if the form or a field is invalid.
+pub(crate) fn parse_amz_date(s: &str) -> Option<SystemTime> {
+    let b = s.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |from: usize, to: usize| {
+        b[from..to].iter().try_fold(0u64, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u64::from(c - b'0'))
+        })
+    };
+    let (y, mo, d) = (num(0, 4)?, num(4, 6)?, num(6, 8)?);
+    let (h, mi, se) = (num(9, 11)?, num(11, 13)?, num(13, 15)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = match mo {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if y < 1970
+        || !(1..=12).contains(&mo)
+        || d == 0
+        || d > month_days
+        || h > 23
+        || mi > 59
+        || se > 59
+    {
+        return None;
+    }
+    // Days since 1970-01-01 (H. Hinnant's days_from_civil, unsigned since y >= 1970).
+    let yy = if mo <= 2 { y - 1 } else { y };
+    let (era, yoe) = (yy / 400, yy % 400);
+    let doy = (153 * ((mo + 9) % 12) + 2) / 5 + d - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    Some(UNIX_EPOCH + Duration::from_secs(days * 86_400 + h * 3600 + mi * 60 + se))
+}
+
+/// Everything the structural pass learns; `blocking` findings make recomputation impossible.
+pub(crate) struct Inspection {
+    pub(crate) auth: Option<Authorization>,
+    pub(crate) time: Option<SystemTime>,
+    pub(crate) findings: Vec<(Finding, bool)>,
+}
+
+pub(crate) fn inspect(headers: &HeaderMap) -> Inspection {
+    let mut out = Inspection {
+        auth: None,
+        time: None,
+        findings: Vec::new(),
+    };
+    let mut push = |f: Finding, blocking: bool| out.findings.push((f, blocking));
+    let Some(raw) = headers.get(AUTHORIZATION) else {
+        push(Finding::new(rule::MISSING, format!("the request is unsigned (no Authorization header); sign it with SigV4 for service `{SERVICE}`, as any AWS SDK does once credentials are configured")), true);
+        return out;
+    };
+    let parsed = if headers.get_all(AUTHORIZATION).iter().count() > 1 {
+        Err(Finding::new(
+            rule::MALFORMED,
+            "the request carries more than one Authorization header; send exactly one",
+        ))
+    } else {
+        raw.to_str()
+            .map_err(|_| Finding::new(rule::MALFORMED, "the Authorization header is not visible ASCII; send the value the SigV4 signer produced"))
+            .and_then(Authorization::parse)
+    };
+    let auth = match parsed {
+        Ok(a) => Some(a),
+        Err(f) => {
+            push(f, true);
+            None
+        }
+    };
+    let amz_date = headers.get(X_AMZ_DATE).map(|v| v.to_str().unwrap_or(""));
+    let time = amz_date.and_then(parse_amz_date);
+    if let Some(a) = &auth {
+        let scope = |m: String| Finding::new(rule::SCOPE, m);
+        if a.service != SERVICE {
+            push(scope(format!("the credential scope names service {}; AdminForgetDevice must be signed for `{SERVICE}`", shown(&a.service))), true);
+        }
+        if a.terminator != "aws4_request" {
+            push(
+                scope("the credential scope must end with `aws4_request`".into()),
+                true,
+            );
+        }
+        if a.date.len() != 8 || !a.date.bytes().all(|b| b.is_ascii_digit()) {
+            push(
+                scope("the credential scope date is not 8 digits (YYYYMMDD)".into()),
+                true,
+            );
+        } else if let (Some(d), Some(_)) = (amz_date, time) {
+            if !d.starts_with(&a.date) {
+                push(scope(format!("the credential scope date {} differs from the date of X-Amz-Date {}; sign with the same UTC date in both", a.date, &d[..8])), true);
+            }
+        }
+        if a.region.is_empty() {
+            push(scope("the credential scope has an empty region; name the region the user pool lives in".into()), true);
+        }
+        let sh = &a.signed_headers;
+        let missing: Vec<&str> = REQUIRED_SIGNED
+            .into_iter()
+            .filter(|r| !sh.iter().any(|h| h == r))
+            .collect();
+        if !missing.is_empty() {
+            let blocking = missing.iter().any(|m| *m != "x-amz-target");
+            push(Finding::new(rule::SIGNED_HEADERS, format!("SignedHeaders lacks {}; sign at least host, x-amz-date and x-amz-target (botocore signs content-type;host;x-amz-date;x-amz-target)", missing.join(", "))), blocking);
+        }
+        let lower_sorted = sh.windows(2).all(|w| w[0] < w[1])
+            && sh
+                .iter()
+                .all(|h| !h.is_empty() && h.bytes().all(|b| !b.is_ascii_uppercase()));
+        if !lower_sorted {
+            push(Finding::new(rule::SIGNED_HEADERS, "SignedHeaders must list distinct lowercase header names in sorted order, separated by `;`"), true);
+        }
+        let absent: Vec<String> = sh
+            .iter()
+            .filter(|h| !h.is_empty() && !headers.contains_key(h.as_str()))
+            .map(|h| shown(h))
+            .collect();
+        if !absent.is_empty() {
+            push(Finding::new(rule::SIGNED_HEADERS, format!("SignedHeaders names {} which the request does not carry; sign only headers that are sent", absent.join(", "))), true);
+        }
+    }
+    match (amz_date, time) {
+        (None, _) => push(Finding::new(rule::DATE, "the X-Amz-Date header is missing; send the signing time as YYYYMMDDTHHMMSSZ (UTC)"), true),
+        (Some(_), None) => push(Finding::new(rule::DATE, "X-Amz-Date is not a valid UTC time of the form YYYYMMDDTHHMMSSZ (e.g. 20261126T010203Z)"), true),
+        _ => {}
+    }
+    out.findings.sort_by_key(|(f, _)| {
+        [rule::MISSING, rule::MALFORMED]
+            .iter()
+            .position(|r| *r == f.rule)
+            .unwrap_or(2)
+    });
+    out.auth = auth;
+    out.time = time;
+    out
+}
+
+/// Structural checks (no secret needed): every finding that applies, missing/malformed first.
+pub fn check_structure(headers: &HeaderMap) -> Vec<Finding> {
+    inspect(headers)
+        .findings
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect()
+}

@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use tapedeck::fixture::set::SequenceEnd;
 use tapedeck::net::{self, Limits};
 use tapedeck::replay::report::Report;
-use tapedeck::replay::sigv4::Credentials;
+use tapedeck::sigv4::Credentials;
 use tapedeck::replay::{run, Index, Replay, Settings};
 
 #[derive(Debug, Args)]

@@ -13,7 +13,7 @@ use crate::contract::awsjson::{error_type, is_awsjson_content_type};
 use crate::contract::model::{self, known_error};
 use crate::contract::validate::validate;
 use crate::fixture::locate::{line_at, line_of};
-use crate::fixture::redact;
+use crate::fixture::secrets;
 use crate::fixture::store::{LoadedFixture, RawFixture};
 use crate::fixture::{Provenance, RequestKey};
 
@@ -145,7 +145,7 @@ fn problem(f: &LoadedFixture, path: &[&str], rule: &str, message: String) -> Pro
 }
 
 fn scan_secrets(raw: &RawFixture) -> Vec<Problem> {
-    redact::scan(&raw.text)
+    secrets::scan(&raw.text)
         .into_iter()
         .map(|hit| Problem {
             file: raw.origin.clone(),

@@ -10,8 +10,8 @@ use clap::{Args, ValueEnum};
 use tapedeck::fixture::set::SequenceEnd;
 use tapedeck::net::{self, Limits};
 use tapedeck::replay::report::Report;
-use tapedeck::sigv4::Credentials;
 use tapedeck::replay::{run, Index, Replay, Settings};
+use tapedeck::sigv4::Credentials;
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {

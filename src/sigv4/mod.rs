@@ -15,11 +15,11 @@
 
 use std::fmt;
 
-mod authorization;
-mod structure;
+pub mod authorization;
+pub mod structure;
 #[cfg(test)]
 mod tests;
-mod verify;
+pub mod verify;
 
 pub use authorization::*;
 pub use structure::*;

@@ -225,10 +225,12 @@ pub const CATALOG: &[Scenario] = &[
         expected: Some("TooManyRequestsException"),
         provokable: Provokable::OptIn,
         template: |e| {
+            // Its own device key, so a throttled answer never joins another
+            // scenario's sequence.
             body(
                 &e.pool_id,
                 &e.username,
-                &format!("{}_ffffffff-ffff-4fff-bfff-ffffffffffff", e.region),
+                &format!("{}_eeeeeeee-eeee-4eee-beee-eeeeeeeeeeee", e.region),
             )
         },
     },

@@ -140,24 +140,19 @@ async fn run_scenarios(
         signer,
         region: Some(config.region.clone()),
     };
-    let wrong = aws_credential_types::Credentials::new(
-        real.access_key_id(),
-        "tapedeck-wrong-secret-for-bad-signature",
-        None,
-        None,
-        "tapedeck",
-    );
-    let unknown = aws_credential_types::Credentials::new(
-        "AKIATAPEDECKUNKNOWN0",
-        "tapedeck-unknown-key-secret",
-        None,
-        None,
-        "tapedeck",
-    );
-    let signed = proxy(resign(config.signer.clone()));
-    let wrong_secret = proxy(resign(Signer::fixed(wrong)));
-    let unknown_key = proxy(resign(Signer::fixed(unknown)));
-    let unsigned = proxy(Signing::PassThrough);
+    let via_auth = |auth: Auth| {
+        proxy(match auth.signer(&config.signer, real.access_key_id()) {
+            Some(signer) => resign(signer),
+            None => Signing::PassThrough,
+        })
+    };
+    let proxies = [
+        Auth::Signed,
+        Auth::WrongSecret,
+        Auth::UnknownKey,
+        Auth::Unsigned,
+    ]
+    .map(|auth| (auth, via_auth(auth)));
 
     for scenario in &config.scenarios {
         let row = |observed: &str, fixture: String| Row {
@@ -187,12 +182,11 @@ async fn run_scenarios(
                 continue;
             }
         };
-        let via = match scenario.auth {
-            Auth::Signed => &signed,
-            Auth::WrongSecret => &wrong_secret,
-            Auth::UnknownKey => &unknown_key,
-            Auth::Unsigned => &unsigned,
-        };
+        let via = &proxies
+            .iter()
+            .find(|(auth, _)| *auth == scenario.auth)
+            .expect("every auth mode has a proxy")
+            .1;
         let body =
             Bytes::from(serde_json::to_vec(&scenario.request(&env)).expect("JSON serialises"));
         let mut observed = String::new();

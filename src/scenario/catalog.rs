@@ -4,6 +4,8 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::net::credentials::Signer;
+
 /// The provider state a scenario needs, in the order provisioning builds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -40,6 +42,28 @@ pub enum Auth {
     UnknownKey,
     /// Not signed at all.
     Unsigned,
+}
+
+impl Auth {
+    /// The signer this mode signs with, given the caller's own (`None`:
+    /// unsigned). A wrong secret keeps the caller's key id, so the endpoint
+    /// knows the key and has to check the signature.
+    pub fn signer(self, real: &Signer, real_key_id: &str) -> Option<Signer> {
+        let fixed = |akid: &str, secret: &str| {
+            Signer::fixed(aws_credential_types::Credentials::new(
+                akid, secret, None, None, "tapedeck",
+            ))
+        };
+        match self {
+            Auth::Signed => Some(real.clone()),
+            Auth::WrongSecret => Some(fixed(
+                real_key_id,
+                "tapedeck-wrong-secret-for-bad-signature",
+            )),
+            Auth::UnknownKey => Some(fixed("AKIATAPEDECKUNKNOWN0", "tapedeck-unknown-key-secret")),
+            Auth::Unsigned => None,
+        }
+    }
 }
 
 /// Whether a scenario can be provoked on demand.

@@ -281,23 +281,15 @@ fn replace_strings(v: &mut Value, pairs: &[(String, String)]) {
 /// The signing a scenario calls for: real credentials, a wrong secret, an
 /// unknown key, or none.
 async fn auth_for(auth: Option<catalog::Auth>, signer: &Signer) -> Auth {
-    let fixed = |akid: &str, secret: &str| {
-        Auth::Signed(Signer::fixed(aws_credential_types::Credentials::new(
-            akid, secret, None, None, "tapedeck",
-        )))
+    let key_id = match signer.credentials().await {
+        Ok(c) => c.access_key_id().to_owned(),
+        Err(_) => "AKIATAPEDECKVERIFY00".to_owned(),
     };
-    match auth {
-        None | Some(catalog::Auth::Signed) => Auth::Signed(signer.clone()),
-        Some(catalog::Auth::Unsigned) => Auth::Unsigned,
-        Some(catalog::Auth::UnknownKey) => {
-            fixed("AKIATAPEDECKUNKNOWN0", "tapedeck-unknown-key-secret")
-        }
-        Some(catalog::Auth::WrongSecret) => match signer.credentials().await {
-            Ok(c) => fixed(c.access_key_id(), "tapedeck-wrong-secret-for-bad-signature"),
-            Err(_) => fixed(
-                "AKIATAPEDECKVERIFY00",
-                "tapedeck-wrong-secret-for-bad-signature",
-            ),
-        },
+    match auth
+        .unwrap_or(catalog::Auth::Signed)
+        .signer(signer, &key_id)
+    {
+        Some(s) => Auth::Signed(s),
+        None => Auth::Unsigned,
     }
 }

@@ -33,8 +33,8 @@ cargo test --quiet 2>&1 | tee target/cargo-test.log
 # Print the plain totals line so CI can count across all test binaries.
 awk '/^test result:/ { p += $4; f += $6; i += $8 } END { printf "rust: %d passed, %d failed, %d skipped\n", p, f, i }' target/cargo-test.log
 
-step "boto3 and the AWS CLI against tapedeck replay"
+step "four AWS clients against tapedeck replay: the conformance matrix"
 cargo build --quiet
-.venv/bin/python scripts/clients/replay_clients.py --bin target/debug/tapedeck
+TAPEDECK_BIN=target/debug/tapedeck scripts/clients/matrix.sh --check
 
 step "done"

@@ -240,50 +240,7 @@ fn schema_defs_are_all_referenced() {
 
 /// A valid fixture in canonical form, self-contained so that corpus edits do not
 /// move these tests.
-const BASE: &str = r#"{
-  "tapedeck": 1,
-  "id": "unknown-user",
-  "scenario": "unknown-user",
-  "description": "Existing pool, user that does not exist",
-  "provenance": {
-    "kind": "authored",
-    "basis": [
-      "AWS API Reference, AdminForgetDevice"
-    ]
-  },
-  "variables": {
-    "user_pool_id": "us-east-1_TapeDeck1",
-    "username": "tapedeck-ghost"
-  },
-  "request": {
-    "method": "POST",
-    "path": "/",
-    "headers": {
-      "content-type": "application/x-amz-json-1.1",
-      "x-amz-target": "AWSCognitoIdentityProviderService.AdminForgetDevice"
-    },
-    "body": {
-      "UserPoolId": "us-east-1_TapeDeck1",
-      "Username": "tapedeck-ghost",
-      "DeviceKey": "us-east-1_0a1b2c3d-0000-4000-8000-000000000001"
-    }
-  },
-  "response": {
-    "status": 400,
-    "headers": {
-      "content-type": "application/x-amz-json-1.1",
-      "x-amzn-errortype": "UserNotFoundException:"
-    },
-    "body": {
-      "__type": "UserNotFoundException",
-      "message": "User does not exist."
-    }
-  },
-  "compare": {
-    "message": "exact"
-  }
-}
-"#;
+const BASE: &str = include_str!("data/base-fixture.json");
 
 /// One change to the base document: set the member at a JSON pointer (whose
 /// parent must be an object), or remove it (`None`).

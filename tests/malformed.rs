@@ -13,50 +13,7 @@ use tapedeck::fixture::to_canonical_string;
 use tapedeck::lint;
 
 /// A valid fixture in canonical form.
-const BASE: &str = r#"{
-  "tapedeck": 1,
-  "id": "unknown-user",
-  "scenario": "unknown-user",
-  "description": "Existing pool, user that does not exist",
-  "provenance": {
-    "kind": "authored",
-    "basis": [
-      "AWS API Reference, AdminForgetDevice"
-    ]
-  },
-  "variables": {
-    "user_pool_id": "us-east-1_TapeDeck1",
-    "username": "tapedeck-ghost"
-  },
-  "request": {
-    "method": "POST",
-    "path": "/",
-    "headers": {
-      "content-type": "application/x-amz-json-1.1",
-      "x-amz-target": "AWSCognitoIdentityProviderService.AdminForgetDevice"
-    },
-    "body": {
-      "UserPoolId": "us-east-1_TapeDeck1",
-      "Username": "tapedeck-ghost",
-      "DeviceKey": "us-east-1_0a1b2c3d-0000-4000-8000-000000000001"
-    }
-  },
-  "response": {
-    "status": 400,
-    "headers": {
-      "content-type": "application/x-amz-json-1.1",
-      "x-amzn-errortype": "UserNotFoundException:"
-    },
-    "body": {
-      "__type": "UserNotFoundException",
-      "message": "User does not exist."
-    }
-  },
-  "compare": {
-    "message": "exact"
-  }
-}
-"#;
+const BASE: &str = include_str!("data/base-fixture.json");
 
 /// The fixture text after setting (or, with `None`, removing) the member at a
 /// JSON pointer. Members keep their order; a new member goes last. The result

@@ -15,10 +15,8 @@
 mod common;
 
 use std::fs;
-use std::io::{BufRead as _, BufReader};
 use std::os::unix::process::ExitStatusExt as _;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -33,7 +31,6 @@ use tapedeck::fixture::store::{self, parse_fixture};
 use tapedeck::fixture::to_canonical_string;
 use tapedeck::lint;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tapedeck");
 const REQUESTS: usize = 300;
 const CONCURRENCY: usize = 16;
 /// Answers received before the proxy is killed.
@@ -41,45 +38,7 @@ const KILL_AFTER: usize = 100;
 /// Upper bound for the burst and the kill.
 const BUDGET: Duration = Duration::from_secs(40);
 
-/// A `tapedeck` subcommand running on a random port; killed on drop.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(args: &[&str], log: PathBuf) -> Server {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .args(["--listen", "127.0.0.1:0"])
-            .env("NO_COLOR", "1")
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::piped())
-            .stderr(fs::File::create(&log).expect("log file"))
-            .spawn()
-            .expect("tapedeck starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("start line");
-        let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) else {
-            let _ = child.kill();
-            panic!(
-                "no address in {line:?}; log:\n{}",
-                fs::read_to_string(&log).unwrap_or_default()
-            );
-        };
-        let url = url.trim_end_matches([',', '/']).to_owned();
-        Server { child, url }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::process::Server;
 
 fn username(i: usize) -> String {
     format!("tapedeck-burst-{i:03}")

@@ -23,10 +23,11 @@
 
 mod common;
 
+use common::process::Server;
+
 use std::fs;
-use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
@@ -166,66 +167,31 @@ fn body_for(username: &str) -> String {
 // The proxy process.
 // ---------------------------------------------------------------------------
 
-/// A running `tapedeck record`; killed on drop.
-struct Recording {
-    child: Child,
-    url: String,
-    log: PathBuf,
-}
-
-impl Recording {
-    /// Starts the binary against moto, re-signing with moto's key or not.
-    fn start(moto: &Moto, out: &Path, resign: bool) -> Recording {
-        let log = out.with_extension("log");
-        let mut cmd = Command::new(BIN);
-        cmd.args(["record", "--upstream", &moto.url, "--region", REGION])
-            .args(["--listen", "127.0.0.1:0", "--out"])
-            .arg(out)
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_ACCESS_KEY_ID")
-            .env_remove("AWS_SECRET_ACCESS_KEY")
-            .env("AWS_CONFIG_FILE", out.with_extension("no-config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                out.with_extension("no-credentials"),
-            )
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(fs::File::create(&log).expect("proxy log"));
-        if resign {
-            cmd.env("AWS_ACCESS_KEY_ID", &moto.key_id)
-                .env("AWS_SECRET_ACCESS_KEY", &moto.secret);
-        } else {
-            cmd.arg("--no-resign");
-        }
-        let mut child = cmd.spawn().expect("tapedeck record starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read the start line");
-        let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) else {
-            let _ = child.kill();
-            panic!(
-                "tapedeck record printed no address: {line:?}; log:\n{}",
-                fs::read_to_string(&log).unwrap_or_default()
-            );
-        };
-        let url = url.trim_end_matches([',', '/']).to_owned();
-        Recording { child, url, log }
+/// Starts `tapedeck record` against moto, re-signing with moto's key or not.
+fn recording(moto: &Moto, out: &Path, resign: bool) -> Server {
+    let log = out.with_extension("log");
+    let mut cmd = Command::new(BIN);
+    cmd.args(["record", "--upstream", &moto.url, "--region", REGION])
+        .arg("--out")
+        .arg(out)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_CONFIG_FILE", out.with_extension("no-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            out.with_extension("no-credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1");
+    if resign {
+        cmd.env("AWS_ACCESS_KEY_ID", &moto.key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &moto.secret);
+    } else {
+        cmd.arg("--no-resign");
     }
-
-    fn log(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Recording {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    Server::spawn(cmd, log)
 }
 
 /// The headers a client sends for `case`: garbage auth when the proxy re-signs,
@@ -280,7 +246,7 @@ fn client_headers(moto: &Moto, proxy: &str, case: &Case, body: &str) -> Vec<(Str
 async fn exchange(
     client: &HttpClient,
     moto: &Moto,
-    proxy: &Recording,
+    proxy: &Server,
     case: &Case,
     body: &str,
 ) -> Answer {
@@ -302,7 +268,7 @@ async fn exchange(
 
 /// Records `case` (with its own request body) into `out`; returns the answer.
 async fn record_case(moto: &Moto, out: &Path, case: &Case) -> Answer {
-    let proxy = Recording::start(moto, out, case.signing == Signing::Resigned);
+    let proxy = recording(moto, out, case.signing == Signing::Resigned);
     exchange(
         &common::client(),
         moto,
@@ -443,7 +409,7 @@ async fn wrong_secret_forwarded_untouched_gets_signature_does_not_match() {
     let Some(moto) = moto() else { return };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("passed-through");
-    let proxy = Recording::start(&moto, &out, false);
+    let proxy = recording(&moto, &out, false);
     let client = common::client();
     for case in [&BAD_SIGNATURE, &RIGHT_SECRET] {
         let got = exchange(&client, &moto, &proxy, case, &body_for(case.username)).await;
@@ -484,7 +450,7 @@ async fn committed_moto_fixtures_match_what_moto_answers_today() {
         let case = case_for(scenario);
         assert_fixture(old, case, &moto);
         let out = dir.path().join(scenario);
-        let proxy = Recording::start(&moto, &out, case.signing == Signing::Resigned);
+        let proxy = recording(&moto, &out, case.signing == Signing::Resigned);
         let body = String::from_utf8(old.request.body.bytes().unwrap().into_owned()).unwrap();
         let got = exchange(&client, &moto, &proxy, case, &body).await;
         assert_answer(&got, case);

@@ -12,10 +12,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -23,7 +20,6 @@ use tapedeck::fixture::store::{self, LoadedFixture};
 use tapedeck::fixture::{Fixture, HeaderValue, RequestKey};
 use tapedeck::lint;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tapedeck");
 const REFERENCE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/fixtures/admin-forget-device/reference"
@@ -33,51 +29,7 @@ const VOLATILE: [&str; 4] = ["date", "x-amzn-requestid", "content-length", "conn
 /// Upper bound for the whole round trip.
 const BUDGET: Duration = Duration::from_secs(60);
 
-/// A `tapedeck` subcommand running on a random port; killed on drop.
-struct Server {
-    child: Child,
-    url: String,
-    log: PathBuf,
-}
-
-impl Server {
-    /// Runs `tapedeck <args> --listen 127.0.0.1:0` and reads the address from its start line.
-    fn start(args: &[&str], log: PathBuf) -> Server {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .args(["--listen", "127.0.0.1:0"])
-            .env("NO_COLOR", "1")
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::piped())
-            .stderr(fs::File::create(&log).expect("log file"))
-            .spawn()
-            .expect("tapedeck starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("start line");
-        let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) else {
-            let _ = child.kill();
-            panic!(
-                "no address in {line:?}; log:\n{}",
-                fs::read_to_string(&log).unwrap_or_default()
-            );
-        };
-        let url = url.trim_end_matches([',', '/']).to_owned();
-        Server { child, url, log }
-    }
-
-    fn log(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::process::Server;
 
 /// The reference fixtures grouped by request key, each group in sequence order.
 fn sequences(reference: &[LoadedFixture]) -> Vec<Vec<&Fixture>> {

@@ -2,6 +2,8 @@
 //! and a small HTTP client.
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::sync::Arc;
 
 use bytes::Bytes;

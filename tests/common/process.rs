@@ -1,0 +1,61 @@
+//! A `tapedeck` process listening on a random loopback port, for the tests that
+//! need the real binary (signals, logs, exit codes). Killed on drop.
+
+use std::fs;
+use std::io::{BufRead as _, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_tapedeck");
+
+/// A running `tapedeck` subcommand.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub log: PathBuf,
+}
+
+impl Server {
+    /// Runs `tapedeck <args> --listen 127.0.0.1:0`, logging to `log`.
+    pub fn start(args: &[&str], log: PathBuf) -> Server {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).env("NO_COLOR", "1").env_remove("RUST_LOG");
+        Server::spawn(cmd, log)
+    }
+
+    /// Adds `--listen 127.0.0.1:0` to a prepared command, starts it with stderr
+    /// in `log`, and reads the address from its start line.
+    pub fn spawn(mut cmd: Command, log: PathBuf) -> Server {
+        let mut child = cmd
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("tapedeck starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("start line");
+        let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) else {
+            let _ = child.kill();
+            panic!(
+                "no address in {line:?}; log:\n{}",
+                fs::read_to_string(&log).unwrap_or_default()
+            );
+        };
+        let url = url.trim_end_matches([',', '/', ';']).to_owned();
+        Server { child, url, log }
+    }
+
+    /// What the process has logged so far.
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -39,7 +39,7 @@ impl Default for Timeouts {
 /// Why an upstream could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
-    #[error("--upstream {url}: {reason}")]
+    #[error("{url}: {reason}")]
     Url { url: String, reason: String },
     #[error("--ca-file {path}: {reason}")]
     CaFile { path: String, reason: String },
@@ -138,6 +138,40 @@ impl Upstream {
         format!("{scheme}://{}{path_and_query}", self.authority())
             .parse()
             .expect("a valid base and path make a valid URI")
+    }
+
+    /// Whether a TCP connection to the upstream can be opened, within the
+    /// connect timeout: a cheap way to tell "unreachable" from "refused a step".
+    pub async fn probe(&self) -> Result<(), UpstreamError> {
+        let port = self
+            .base
+            .port_u16()
+            .unwrap_or(match self.base.scheme_str() {
+                Some("https") => 443,
+                _ => 80,
+            });
+        let host = self
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let unreachable = |reason: String| UpstreamError::Unreachable {
+            upstream: self.authority().to_owned(),
+            reason,
+        };
+        match tokio::time::timeout(
+            self.timeouts.connect,
+            tokio::net::TcpStream::connect((host.as_str(), port)),
+        )
+        .await
+        {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(unreachable(e.to_string())),
+            Err(_) => Err(unreachable(format!(
+                "no connection within {} s",
+                self.timeouts.connect.as_secs().max(1)
+            ))),
+        }
     }
 
     /// Sends one request and reads the whole response, within the timeouts.

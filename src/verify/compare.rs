@@ -70,11 +70,29 @@ pub fn describe(
 
 /// Replaces each recorded variable value with the target's.
 pub fn substitute(text: &str, pairs: &[(String, String)]) -> String {
+    substitute_with(text, pairs, |to| to.to_owned())
+}
+
+/// [`substitute`], with each replacement passed through `quote` first (to
+/// insert values into a regular expression literally). Longer values go first,
+/// so a region never rewrites the start of a pool id that contains it.
+fn substitute_with(
+    text: &str,
+    pairs: &[(String, String)],
+    quote: impl Fn(&str) -> String,
+) -> String {
+    let mut ordered: Vec<&(String, String)> = pairs
+        .iter()
+        .filter(|(from, to)| !from.is_empty() && from != to)
+        .collect();
+    ordered.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
+    // Swap in placeholders first, so a replacement is never rewritten by a later pair.
     let mut out = text.to_owned();
-    for (from, to) in pairs {
-        if !from.is_empty() && from != to {
-            out = out.replace(from.as_str(), to);
-        }
+    for (i, (from, _)) in ordered.iter().enumerate() {
+        out = out.replace(from.as_str(), &format!("\u{e000}{i}\u{e001}"));
+    }
+    for (i, (_, to)) in ordered.iter().enumerate() {
+        out = out.replace(&format!("\u{e000}{i}\u{e001}"), &quote(to));
     }
     out
 }
@@ -144,7 +162,7 @@ pub fn compare(
             MessageRule::Ignore => true,
             MessageRule::Exact => want_msg == got_msg,
             MessageRule::Regex(re) => {
-                let re = substitute(re, pairs);
+                let re = substitute_with(re, pairs, |to| regex::escape(to));
                 match (regex::Regex::new(&re), &got_msg) {
                     (Ok(r), Some(m)) => r.is_match(m),
                     _ => false,
@@ -153,7 +171,10 @@ pub fn compare(
         };
         if !ok {
             let expected = match &fixture.compare.message {
-                MessageRule::Regex(re) => format!("a message matching /{re}/"),
+                MessageRule::Regex(re) => format!(
+                    "a message matching /{}/",
+                    substitute_with(re, pairs, |to| regex::escape(to))
+                ),
                 _ => show(want_msg.as_deref()),
             };
             push("message", expected, show(got_msg.as_deref()));
@@ -204,7 +225,7 @@ fn compare_members(
     pairs: &[(String, String)],
     diffs: &mut Vec<Difference>,
 ) {
-    let (Ok(Value::Object(rec)), got) = (
+    let (Ok(mut rec), got) = (
         serde_json::from_slice::<Value>(rec),
         serde_json::from_slice::<Value>(got).ok(),
     ) else {
@@ -212,22 +233,14 @@ fn compare_members(
     };
     let mut got = got.unwrap_or(Value::Null);
     for p in &fixture.compare.ignore_paths {
-        if let Some(Value::Object(map)) =
-            got.pointer_mut(p.rsplit_once('/').map_or("", |(parent, _)| parent))
-        {
-            map.remove(p.rsplit('/').next().unwrap_or_default());
-        }
+        remove_pointer(&mut rec, p);
+        remove_pointer(&mut got, p);
     }
+    let Value::Object(rec) = rec else {
+        return;
+    };
     for (name, value) in rec {
         if matches!(name.as_str(), "__type" | "message" | "Message") {
-            continue;
-        }
-        if fixture
-            .compare
-            .ignore_paths
-            .iter()
-            .any(|p| p == &format!("/{name}"))
-        {
             continue;
         }
         let expected = substitute(&value.to_string(), pairs);
@@ -239,6 +252,17 @@ fn compare_members(
                 got: actual.unwrap_or_else(|| "absent".into()),
             });
         }
+    }
+}
+
+/// Removes the member a JSON pointer names, if it is there.
+fn remove_pointer(v: &mut Value, pointer: &str) {
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return;
+    };
+    let last = last.replace("~1", "/").replace("~0", "~");
+    if let Some(Value::Object(map)) = v.pointer_mut(parent) {
+        map.remove(&last);
     }
 }
 

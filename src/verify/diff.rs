@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::compare::{describe, substitute};
+use super::compare::substitute;
 use crate::contract::awsjson::{error_message, error_type};
 use crate::fixture::store::LoadedFixture;
 use crate::fixture::{Fixture, RequestKey};
@@ -65,26 +65,30 @@ fn outcome(f: &Fixture) -> String {
     let body = f.response.body.bytes().unwrap_or_default();
     match error_type(&body, f.response_header("x-amzn-errortype")) {
         Some(t) => format!("{} {}", f.response.status, t.name),
-        None => {
-            let d = describe(
-                f.response.status,
-                &[],
-                None,
-                f.response_header("content-type"),
-            );
-            if (200..300).contains(&f.response.status) {
-                format!("{} success", f.response.status)
-            } else {
-                d
-            }
-        }
+        None if (200..300).contains(&f.response.status) => format!("{} success", f.response.status),
+        None => format!(
+            "{} {}",
+            f.response.status,
+            f.response_header("content-type")
+                .unwrap_or("(no content type)")
+        ),
     }
 }
 
+/// Fixtures by pairing key. A key seen again (a scenario recorded twice) gets
+/// the fixture id appended, so every fixture is compared, none overwritten.
 fn by_key(set: &[LoadedFixture]) -> BTreeMap<String, &Fixture> {
-    set.iter()
-        .map(|l| (pairing_key(&l.fixture), &l.fixture))
-        .collect()
+    let mut map = BTreeMap::new();
+    for l in set {
+        let key = pairing_key(&l.fixture);
+        let key = if map.contains_key(&key) {
+            format!("{key} [{}]", l.fixture.id)
+        } else {
+            key
+        };
+        map.insert(key, &l.fixture);
+    }
+    map
 }
 
 /// The changes from `old` to `new`, sorted by key.

@@ -49,9 +49,10 @@ impl Report {
     /// `verify: 18 fixtures, 16 passed, 1 failed, 1 skipped`.
     pub fn summary_line(&self) -> String {
         let s = self.summary;
+        let n = self.outcomes.len();
         format!(
-            "verify: {} fixtures, {} passed, {} failed, {} skipped",
-            self.outcomes.len(),
+            "verify: {n} fixture{}, {} passed, {} failed, {} skipped",
+            if n == 1 { "" } else { "s" },
             s.passed,
             s.failed,
             s.skipped
@@ -80,7 +81,7 @@ impl Report {
                 word.to_owned()
             };
             out.push_str(&format!("{word}  {:width$}  {}\n", o.fixture, o.headline()));
-            if o.differences.len() > 1 || (o.verdict == Verdict::Fail && o.differences.is_empty()) {
+            if !o.differences.is_empty() {
                 for d in &o.differences {
                     out.push_str(&format!("      {:width$}  - {d}\n", ""));
                 }

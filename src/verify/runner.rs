@@ -89,6 +89,12 @@ pub async fn verify(
     fixtures: &[LoadedFixture],
     progress: &mut (dyn FnMut(String) + Send),
 ) -> Result<Vec<Outcome>, VerifyError> {
+    if let Err(e) = config.client.upstream.probe().await {
+        return Err(VerifyError::Unreachable(CallError::Upstream {
+            operation: "connect".into(),
+            source: e,
+        }));
+    }
     let mut session = Session::new(
         Provisioner::new(config.client.clone(), Auth::Signed(config.signer.clone())),
         config.client.region.clone(),

@@ -162,7 +162,7 @@ pub fn compare(
             MessageRule::Ignore => true,
             MessageRule::Exact => want_msg == got_msg,
             MessageRule::Regex(re) => {
-                let re = substitute_with(re, pairs, |to| regex::escape(to));
+                let re = substitute_with(re, pairs, regex::escape);
                 match (regex::Regex::new(&re), &got_msg) {
                     (Ok(r), Some(m)) => r.is_match(m),
                     _ => false,
@@ -173,7 +173,7 @@ pub fn compare(
             let expected = match &fixture.compare.message {
                 MessageRule::Regex(re) => format!(
                     "a message matching /{}/",
-                    substitute_with(re, pairs, |to| regex::escape(to))
+                    substitute_with(re, pairs, regex::escape)
                 ),
                 _ => show(want_msg.as_deref()),
             };

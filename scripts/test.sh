@@ -33,6 +33,14 @@ cargo test --quiet 2>&1 | tee target/cargo-test.log
 # Print the plain totals line so CI can count across all test binaries.
 awk '/^test result:/ { p += $4; f += $6; i += $8 } END { printf "rust: %d passed, %d failed, %d skipped\n", p, f, i }' target/cargo-test.log
 
+step "soak (short): replay under 256 connections, record against a resetting upstream"
+scripts/soak.sh --short
+
+if [ "${TAPEDECK_FUZZ:-0}" = 1 ]; then
+    step "fuzz: libFuzzer, 30 s per target (needs a nightly toolchain)"
+    scripts/fuzz.sh --time 30
+fi
+
 step "four AWS clients against tapedeck replay: the conformance matrix"
 cargo build --quiet
 TAPEDECK_BIN=target/debug/tapedeck scripts/clients/matrix.sh --check

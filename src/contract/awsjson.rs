@@ -1,11 +1,13 @@
 //! The awsJson 1.1 protocol: the error type a client reads out of a response.
 //!
-//! Clients disagree on where to look. The JavaScript SDK v3 reads the body's
-//! `__type`, then the body's `code`, then the `x-amzn-ErrorType` header; botocore
-//! reads only `__type`. Both strip a `namespace#` prefix and a `:suffix`
-//! (`aws.cognito#UserNotFoundException:http://...` is `UserNotFoundException`).
-//! [`error_type`] follows the JavaScript order, the most forgiving of the two.
-
+//! Clients disagree on where to look. botocore reads only the body's `__type`
+//! (keeping what follows the last `#` and what precedes a `:`); the JavaScript
+//! SDK v3 reads the `x-amzn-ErrorType` header first, then the body's `code`, then
+//! `__type`; the Rust SDK trusts the header over the body too. [`error_type`]
+//! follows botocore where the body names a type and falls back to `code` and then
+//! the header, so it agrees with every SDK whenever the response is consistent
+//! (real Cognito's always is); docs/clients.md shows what each SDK does when
+//! header and body disagree.
 use serde_json::Value;
 
 /// Where an error type was found.

@@ -12,6 +12,18 @@ use crate::contract::awsjson::is_awsjson_content_type;
 use crate::contract::model;
 use crate::contract::validate::{validate, Validation};
 
+/// `x-amz-target`, as a header name ready to look up.
+pub static X_AMZ_TARGET: http::HeaderName = http::HeaderName::from_static("x-amz-target");
+
+/// A header's value as text, invalid UTF-8 replaced (`String::from_utf8_lossy`),
+/// without its slow path when the value is valid.
+pub fn text_of(value: &http::HeaderValue) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(value.as_bytes()) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(value.as_bytes()),
+    }
+}
+
 /// A request's parts, as read once by the server.
 #[derive(Debug)]
 pub struct Inspected<'a> {
@@ -39,7 +51,7 @@ pub fn envelope_problem(req: &Inspected<'_>) -> Option<(&'static str, String)> {
             ),
         ));
     }
-    if !req.headers.contains_key("x-amz-target") {
+    if !req.headers.contains_key(&X_AMZ_TARGET) {
         return Some((
             "missing-target",
             format!(
@@ -59,12 +71,34 @@ pub fn envelope_problem(req: &Inspected<'_>) -> Option<(&'static str, String)> {
 
 /// Every contract violation of a request.
 pub fn check(req: &Inspected<'_>, verify: Option<&Credentials>) -> Vec<Violation> {
+    check_all(req, verify, None).violations
+}
+
+/// What [`check_all`] found.
+#[derive(Debug)]
+pub struct Checked {
+    /// Every contract violation of the request.
+    pub violations: Vec<Violation>,
+    /// The [`envelope_problem`], if any (also among the violations).
+    pub envelope: Option<(&'static str, String)>,
+}
+
+/// [`check`], also handing back the envelope problem it found, so the server
+/// need not look for it again. `known` is the model's validation of the body when
+/// the caller already has it (the body's fixture group keeps it): it must be what
+/// [`validate`] says of `req.json`.
+pub fn check_all(
+    req: &Inspected<'_>,
+    verify: Option<&Credentials>,
+    known: Option<&Validation>,
+) -> Checked {
     let mut out = Vec::new();
-    if let Some((kind, message)) = envelope_problem(req) {
-        out.push(Violation::new(format!("awsjson/{kind}"), message));
+    let envelope = envelope_problem(req);
+    if let Some((kind, message)) = &envelope {
+        out.push(Violation::new(format!("awsjson/{kind}"), message.clone()));
     }
-    if let Some(target) = req.headers.get("x-amz-target") {
-        let target = String::from_utf8_lossy(target.as_bytes());
+    if let Some(target) = req.headers.get(&X_AMZ_TARGET) {
+        let target = text_of(target);
         if target != model::TARGET {
             out.push(Violation::new(
                 "awsjson/target",
@@ -83,12 +117,19 @@ pub fn check(req: &Inspected<'_>, verify: Option<&Credentials>) -> Vec<Violation
         ));
     }
     if let Some(json) = req.json {
-        match validate(json) {
-            Validation::Valid => {}
-            invalid => out.push(Violation::new(
+        let fresh;
+        let validation = match known {
+            Some(v) => v,
+            None => {
+                fresh = validate(json);
+                &fresh
+            }
+        };
+        if !validation.is_valid() {
+            out.push(Violation::new(
                 "model/validation",
-                invalid.message().unwrap_or_default(),
-            )),
+                validation.message().unwrap_or_default(),
+            ));
         }
     }
     out.extend(
@@ -107,18 +148,36 @@ pub fn check(req: &Inspected<'_>, verify: Option<&Credentials>) -> Vec<Violation
             }
         }
     }
-    out
+    Checked {
+        violations: out,
+        envelope,
+    }
 }
 
 /// Drops the `model/validation` violation when the matched fixture records this
 /// very invalid request on purpose (its `expected_violations` are what the body
 /// violates): the client got the recorded answer to a deliberate mistake.
 pub fn excuse_expected(violations: &mut Vec<Violation>, json: Option<&Value>, expected: &[String]) {
+    excuse_expected_known(violations, json, expected, None);
+}
+
+/// [`excuse_expected`], with the body's validation when the caller already has it
+/// (as for [`check_all`]).
+pub fn excuse_expected_known(
+    violations: &mut Vec<Violation>,
+    json: Option<&Value>,
+    expected: &[String],
+    known: Option<&Validation>,
+) {
     if expected.is_empty() {
         return;
     }
     if let Some(json) = json {
-        if validate(json).violation_texts() == expected {
+        let texts = match known {
+            Some(v) => v.violation_texts(),
+            None => validate(json).violation_texts(),
+        };
+        if texts == expected {
             violations.retain(|v| v.rule != "model/validation");
         }
     }

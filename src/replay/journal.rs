@@ -5,13 +5,17 @@
 //! The journal keeps the most recent entries (a bounded window, so a long load
 //! test cannot exhaust memory) and exact counters for the whole run.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use serde::Serialize;
 
+use super::index::Prepared;
 use super::nearmiss::NearMiss;
+use crate::contract::model;
 
 /// One broken rule of the contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -76,6 +80,84 @@ impl Entry {
     }
 }
 
+/// One request as the replay server records it on its hot path: nothing is
+/// formatted or copied that the server already holds. [`Journal::entries`] turns
+/// it into the [`Entry`] it stands for.
+#[derive(Debug)]
+pub struct Record {
+    pub n: u64,
+    pub at: SystemTime,
+    pub method: http::Method,
+    pub path: Cow<'static, str>,
+    pub target: Option<Cow<'static, str>>,
+    pub status: u16,
+    pub outcome: Kept,
+    pub violations: Vec<Violation>,
+}
+
+/// A [`Record`]'s outcome: a match keeps its fixture, whose id is read when the
+/// journal is.
+#[derive(Debug)]
+pub enum Kept {
+    Matched {
+        prepared: Arc<Prepared>,
+        position: usize,
+        of: usize,
+    },
+    Other(Outcome),
+}
+
+/// The text of a path or target, without an allocation for the usual ones.
+pub fn text(s: &str) -> Cow<'static, str> {
+    match s {
+        model::PATH => Cow::Borrowed(model::PATH),
+        model::TARGET => Cow::Borrowed(model::TARGET),
+        other => Cow::Owned(other.to_owned()),
+    }
+}
+
+impl Record {
+    fn to_entry(&self) -> Entry {
+        Entry {
+            n: self.n,
+            at: humantime::format_rfc3339_millis(self.at).to_string(),
+            method: self.method.to_string(),
+            path: self.path.clone().into_owned(),
+            target: self.target.as_deref().map(str::to_owned),
+            status: self.status,
+            outcome: match &self.outcome {
+                Kept::Matched {
+                    prepared,
+                    position,
+                    of,
+                } => Outcome::Matched {
+                    fixture: prepared.fixture.id.clone(),
+                    position: *position,
+                    of: *of,
+                },
+                Kept::Other(o) => o.clone(),
+            },
+            violations: self.violations.clone(),
+        }
+    }
+}
+
+/// What the journal holds: a full entry, or a record made into one when read.
+#[derive(Debug)]
+enum Slot {
+    Entry(Entry),
+    Record(Record),
+}
+
+impl Slot {
+    fn to_entry(&self) -> Entry {
+        match self {
+            Slot::Entry(e) => e.clone(),
+            Slot::Record(r) => r.to_entry(),
+        }
+    }
+}
+
 /// Counters over the whole run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
@@ -91,7 +173,7 @@ pub struct Totals {
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
-    entries: Mutex<VecDeque<Entry>>,
+    entries: Mutex<VecDeque<Slot>>,
     next: AtomicU64,
     matched: AtomicU64,
     unmatched: AtomicU64,
@@ -120,20 +202,47 @@ impl Journal {
 
     /// Adds an entry.
     pub fn push(&self, entry: Entry) {
-        let counter = match entry.outcome {
-            Outcome::Matched { .. } | Outcome::Forwarded { .. } => &self.matched,
-            _ => &self.unmatched,
+        let matched = matches!(
+            entry.outcome,
+            Outcome::Matched { .. } | Outcome::Forwarded { .. }
+        );
+        let violations = !entry.violations.is_empty();
+        self.keep(Slot::Entry(entry), matched, violations);
+    }
+
+    /// Adds a request as the replay server records it.
+    pub fn record(&self, record: Record) {
+        let matched = matches!(
+            record.outcome,
+            Kept::Matched { .. } | Kept::Other(Outcome::Matched { .. } | Outcome::Forwarded { .. })
+        );
+        let violations = !record.violations.is_empty();
+        self.keep(Slot::Record(record), matched, violations);
+    }
+
+    fn keep(&self, slot: Slot, matched: bool, violations: bool) {
+        let counter = if matched {
+            &self.matched
+        } else {
+            &self.unmatched
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        if !entry.violations.is_empty() {
+        if violations {
             self.with_violations.fetch_add(1, Ordering::Relaxed);
         }
-        let mut entries = self.entries.lock().expect("journal lock");
-        if entries.len() == self.capacity {
-            entries.pop_front();
-            self.dropped.fetch_add(1, Ordering::Relaxed);
-        }
-        entries.push_back(entry);
+        let dropped = {
+            let mut entries = self.entries.lock().expect("journal lock");
+            let dropped = if entries.len() == self.capacity {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                entries.pop_front()
+            } else {
+                None
+            };
+            entries.push_back(slot);
+            dropped
+        };
+        // The entry that fell out of the window is freed outside the lock.
+        drop(dropped);
     }
 
     /// The kept entries, oldest first.
@@ -143,7 +252,7 @@ impl Journal {
             .lock()
             .expect("journal lock")
             .iter()
-            .cloned()
+            .map(Slot::to_entry)
             .collect();
         v.sort_by_key(|e| e.n);
         v

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
@@ -16,8 +17,8 @@ use serde_json::{json, Value};
 use tokio::sync::Notify;
 
 use super::checks::{self, Inspected};
-use super::index::{Index, Lookup};
-use super::journal::{Entry, Journal, Outcome, Violation};
+use super::index::{Found, Index, Lookup};
+use super::journal::{self, Journal, Kept, Outcome, Record, Violation};
 use super::nearmiss::{self, Probe};
 use super::sigv4::Credentials;
 use crate::contract::model;
@@ -103,19 +104,19 @@ impl Replay {
         let n = self.journal.next_number();
         let target = parts
             .headers
-            .get("x-amz-target")
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let mut entry = Entry {
+            .get(&checks::X_AMZ_TARGET)
+            .map(checks::text_of);
+        let mut entry = Record {
             n,
-            at: humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string(),
-            method: parts.method.to_string(),
-            path: parts.uri.path().to_owned(),
-            target: target.clone(),
+            at: SystemTime::now(),
+            method: parts.method.clone(),
+            path: journal::text(parts.uri.path()),
+            target: target.as_deref().map(journal::text),
             status: 0,
-            outcome: Outcome::Rejected {
+            outcome: Kept::Other(Outcome::Rejected {
                 kind: String::new(),
                 message: String::new(),
-            },
+            }),
             violations: Vec::new(),
         };
         let length = parts
@@ -141,53 +142,65 @@ impl Replay {
             body: &body,
             json: json.as_ref(),
         };
-        entry.violations = checks::check(&inspected, self.settings.verify.as_ref());
         let target_str = target.as_deref().unwrap_or_default();
-        let key = match &json {
-            Some(v) => {
-                RequestKey::from_json(parts.method.as_str(), parts.uri.path(), target_str, v)
-            }
-            None => RequestKey::new(parts.method.as_str(), parts.uri.path(), target_str, &body),
-        };
-        if let Some((kind, message)) = checks::envelope_problem(&inspected) {
-            if !self.recorded_as_is(&key, &parts.headers) {
-                entry.outcome = Outcome::Rejected {
+        let (method, path) = (parts.method.as_str(), parts.uri.path());
+        // The fixtures of this request, if any (they also know the model's
+        // validation of its body): usually found by the body's value, as recorded;
+        // otherwise by its canonical key.
+        let found = json
+            .as_ref()
+            .and_then(|v| self.index.find_value(method, path, target_str, v))
+            .or_else(|| {
+                let key = match &json {
+                    Some(v) => RequestKey::from_json(method, path, target_str, v),
+                    None => RequestKey::new(method, path, target_str, &body),
+                };
+                self.index.find(&key)
+            });
+        let known = found.and_then(|f| f.validation());
+        let checked = checks::check_all(&inspected, self.settings.verify.as_ref(), known);
+        entry.violations = checked.violations;
+        if let Some((kind, message)) = checked.envelope {
+            if !recorded_as_is(found, &parts.headers) {
+                entry.outcome = Kept::Other(Outcome::Rejected {
                     kind: kind.to_owned(),
                     message: message.clone(),
-                };
+                });
                 return self.finish(
                     entry,
                     tapedeck_error(StatusCode::BAD_REQUEST, kind, &message, None),
                 );
             }
         }
-        let response = match self.index.lookup(&key) {
+        let response = match found.map_or(Lookup::Miss, |f| f.take()) {
             Lookup::Hit {
                 prepared,
                 position,
                 len,
             } => {
-                checks::excuse_expected(
+                checks::excuse_expected_known(
                     &mut entry.violations,
                     json.as_ref(),
                     &prepared.fixture.expected_violations,
+                    known,
                 );
-                entry.outcome = Outcome::Matched {
-                    fixture: prepared.fixture.id.clone(),
+                let response = recorded_response(&prepared);
+                entry.outcome = Kept::Matched {
+                    prepared,
                     position,
                     of: len,
                 };
-                recorded_response(&prepared)
+                response
             }
             Lookup::Exhausted { len, last } => {
                 let message = format!(
                     "the sequence of {len} responses for this request (last: {}) is used up and the fixture set's sequence_end is 'error'; POST /__tapedeck/reset rewinds it",
                     last.fixture.id
                 );
-                entry.outcome = Outcome::Exhausted {
+                entry.outcome = Kept::Other(Outcome::Exhausted {
                     last: last.fixture.id.clone(),
                     of: len,
-                };
+                });
                 entry
                     .violations
                     .push(Violation::new("replay/sequence-exhausted", message.clone()));
@@ -206,7 +219,7 @@ impl Replay {
                 };
                 match forwarded {
                     Some((resp, detail)) => {
-                        entry.outcome = Outcome::Forwarded { detail };
+                        entry.outcome = Kept::Other(Outcome::Forwarded { detail });
                         resp
                     }
                     None => self.miss(&inspected, target.as_deref(), &mut entry),
@@ -216,23 +229,11 @@ impl Replay {
         self.finish(entry, response)
     }
 
-    /// Whether a fixture recorded this very request, envelope and all: same key
-    /// and same content type. Such a request is served even though it is not
-    /// proper awsJson, because the fixture says what the endpoint did with it.
-    fn recorded_as_is(&self, key: &RequestKey, headers: &http::HeaderMap) -> bool {
-        let sent = headers
-            .get(http::header::CONTENT_TYPE)
-            .map(|v| v.as_bytes());
-        self.index
-            .peek(key)
-            .is_some_and(|p| p.fixture.request_header("content-type").map(str::as_bytes) == sent)
-    }
-
     fn miss(
         &self,
         req: &Inspected<'_>,
         target: Option<&str>,
-        entry: &mut Entry,
+        entry: &mut Record,
     ) -> Response<Full<Bytes>> {
         let probe = Probe {
             method: req.method,
@@ -262,16 +263,16 @@ impl Replay {
             "{message}"
         );
         let details = json!({ "near_misses": near });
-        entry.outcome = Outcome::Unmatched { near_misses: near };
+        entry.outcome = Kept::Other(Outcome::Unmatched { near_misses: near });
         tapedeck_error(StatusCode::NOT_FOUND, "no-match", &message, Some(details))
     }
 
-    fn finish(&self, mut entry: Entry, response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    fn finish(&self, mut entry: Record, response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
         entry.status = response.status().as_u16();
         for v in &entry.violations {
             tracing::info!(request = entry.n, rule = %v.rule, "contract violation: {}", v.message);
         }
-        self.journal.push(entry);
+        self.journal.record(entry);
         let answered = self.answered.fetch_add(1, Ordering::Relaxed) + 1;
         if self
             .settings
@@ -297,19 +298,55 @@ impl Handler for Replay {
     }
 }
 
+/// Whether a fixture recorded this very request, envelope and all: same key
+/// and same content type. Such a request is served even though it is not
+/// proper awsJson, because the fixture says what the endpoint did with it.
+fn recorded_as_is(found: Option<Found<'_>>, headers: &http::HeaderMap) -> bool {
+    let sent = headers
+        .get(http::header::CONTENT_TYPE)
+        .map(|v| v.as_bytes());
+    found.is_some_and(|f| {
+        f.first()
+            .fixture
+            .request_header("content-type")
+            .map(str::as_bytes)
+            == sent
+    })
+}
+
 /// The recorded response, with a fresh request id. hyper adds `Date` and the
 /// correct `Content-Length`.
 fn recorded_response(p: &super::index::Prepared) -> Response<Full<Bytes>> {
     let mut resp = Response::new(Full::new(p.body.clone()));
     *resp.status_mut() = p.status;
-    let headers = resp.headers_mut();
-    headers.clone_from(&p.headers);
-    let id = uuid::Uuid::new_v4().hyphenated().to_string();
-    headers.insert(
-        "x-amzn-requestid",
-        HeaderValue::from_str(&id).expect("uuid is ASCII"),
-    );
+    *resp.headers_mut() = p.response_headers(request_id());
     resp
+}
+
+/// A fresh `x-amzn-requestid`: a random (version 4) UUID, as AWS sends. The random
+/// bits come from a per-thread generator seeded once from the operating system,
+/// rather than a `getrandom` system call per response.
+fn request_id() -> HeaderValue {
+    use std::cell::Cell;
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(uuid::Uuid::new_v4().as_u64_pair().0);
+    }
+    // splitmix64: every seed gives a full-period sequence of well-mixed outputs.
+    fn next(state: &Cell<u64>) -> u64 {
+        let s = state.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
+        state.set(s);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    let (hi, lo) = STATE.with(|s| (next(s), next(s)));
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&hi.to_le_bytes());
+    bytes[8..].copy_from_slice(&lo.to_le_bytes());
+    let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
+    let mut text = uuid::Uuid::encode_buffer();
+    HeaderValue::from_str(id.hyphenated().encode_lower(&mut text)).expect("uuid is ASCII")
 }
 
 /// `no-match` → `TapedeckNoMatch`: the `__type` of a tapedeck-made error.

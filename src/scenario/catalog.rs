@@ -115,6 +115,16 @@ fn body(pool: &str, user: &str, device: &str) -> Value {
     json!({ "UserPoolId": pool, "Username": user, "DeviceKey": device })
 }
 
+/// A well-formed pool id that no endpoint has.
+fn missing_pool(e: &Env) -> String {
+    format!("{}_NoSuchPool", e.region)
+}
+
+/// A well-formed device key, for requests that fail before the device matters.
+fn sample_device(e: &Env) -> String {
+    format!("{}_0a1b2c3d-0000-4000-8000-000000000001", e.region)
+}
+
 fn standard(env: &Env) -> Value {
     body(&env.pool_id, &env.username, &env.device_key)
 }
@@ -164,13 +174,7 @@ pub const CATALOG: &[Scenario] = &[
         auth: Auth::Signed,
         expected: Some("UserNotFoundException"),
         provokable: Provokable::Yes,
-        template: |e| {
-            body(
-                &e.pool_id,
-                "tapedeck-ghost",
-                &format!("{}_0a1b2c3d-0000-4000-8000-000000000001", e.region),
-            )
-        },
+        template: |e| body(&e.pool_id, "tapedeck-ghost", &sample_device(e)),
     },
     Scenario {
         id: "unknown-user-pool",
@@ -179,13 +183,7 @@ pub const CATALOG: &[Scenario] = &[
         auth: Auth::Signed,
         expected: Some("ResourceNotFoundException"),
         provokable: Provokable::Yes,
-        template: |e| {
-            body(
-                &format!("{}_NoSuchPool", e.region),
-                "tapedeck-ghost",
-                &format!("{}_0a1b2c3d-0000-4000-8000-000000000001", e.region),
-            )
-        },
+        template: |e| body(&missing_pool(e), "tapedeck-ghost", &sample_device(e)),
     },
     Scenario {
         id: "malformed-device-key",
@@ -194,13 +192,7 @@ pub const CATALOG: &[Scenario] = &[
         auth: Auth::Signed,
         expected: Some("InvalidParameterException"),
         provokable: Provokable::Yes,
-        template: |e| {
-            body(
-                &format!("{}_NoSuchPool", e.region),
-                "tapedeck-ghost",
-                "not-a-device-key",
-            )
-        },
+        template: |e| body(&missing_pool(e), "tapedeck-ghost", "not-a-device-key"),
     },
     Scenario {
         id: "malformed-user-pool-id",
@@ -209,13 +201,7 @@ pub const CATALOG: &[Scenario] = &[
         auth: Auth::Signed,
         expected: Some("InvalidParameterException"),
         provokable: Provokable::Yes,
-        template: |e| {
-            body(
-                "not-a-pool-id",
-                "tapedeck-ghost",
-                &format!("{}_0a1b2c3d-0000-4000-8000-000000000001", e.region),
-            )
-        },
+        template: |e| body("not-a-pool-id", "tapedeck-ghost", &sample_device(e)),
     },
     Scenario {
         id: "username-too-long",
@@ -226,9 +212,9 @@ pub const CATALOG: &[Scenario] = &[
         provokable: Provokable::Yes,
         template: |e| {
             body(
-                &format!("{}_NoSuchPool", e.region),
+                &missing_pool(e),
                 &format!("tapedeck-{}", "x".repeat(120)),
-                &format!("{}_0a1b2c3d-0000-4000-8000-000000000001", e.region),
+                &sample_device(e),
             )
         },
     },
@@ -239,7 +225,7 @@ pub const CATALOG: &[Scenario] = &[
         auth: Auth::Signed,
         expected: Some("InvalidParameterException"),
         provokable: Provokable::Yes,
-        template: |e| json!({ "UserPoolId": format!("{}_NoSuchPool", e.region), "Username": "tapedeck-ghost" }),
+        template: |e| json!({ "UserPoolId": missing_pool(e), "Username": "tapedeck-ghost" }),
     },
     Scenario {
         id: "throttled",
@@ -267,9 +253,9 @@ pub const CATALOG: &[Scenario] = &[
         provokable: Provokable::Yes,
         template: |e| {
             body(
-                &format!("{}_NoSuchPool", e.region),
+                &missing_pool(e),
                 "tapedeck-bad-signature",
-                &format!("{}_0a1b2c3d-0000-4000-8000-000000000001", e.region),
+                &sample_device(e),
             )
         },
     },
@@ -280,13 +266,7 @@ pub const CATALOG: &[Scenario] = &[
         auth: Auth::UnknownKey,
         expected: Some("UnrecognizedClientException"),
         provokable: Provokable::Yes,
-        template: |e| {
-            body(
-                &format!("{}_NoSuchPool", e.region),
-                "tapedeck-unknown-key",
-                &format!("{}_0a1b2c3d-0000-4000-8000-000000000001", e.region),
-            )
-        },
+        template: |e| body(&missing_pool(e), "tapedeck-unknown-key", &sample_device(e)),
     },
     Scenario {
         id: "unsigned",
@@ -295,13 +275,7 @@ pub const CATALOG: &[Scenario] = &[
         auth: Auth::Unsigned,
         expected: Some("MissingAuthenticationTokenException"),
         provokable: Provokable::Yes,
-        template: |e| {
-            body(
-                &format!("{}_NoSuchPool", e.region),
-                "tapedeck-unsigned",
-                &format!("{}_0a1b2c3d-0000-4000-8000-000000000001", e.region),
-            )
-        },
+        template: |e| body(&missing_pool(e), "tapedeck-unsigned", &sample_device(e)),
     },
     Scenario {
         id: "access-denied",

@@ -17,6 +17,29 @@ pub enum BodyError {
     Read(String),
 }
 
+impl BodyError {
+    /// The status and `x-tapedeck-error` kind a server answers this with.
+    pub fn status_and_kind(&self) -> (http::StatusCode, &'static str) {
+        match self {
+            BodyError::TooLarge { .. } => (http::StatusCode::PAYLOAD_TOO_LARGE, "body-too-large"),
+            BodyError::Read(_) => (http::StatusCode::BAD_REQUEST, "body-unreadable"),
+        }
+    }
+}
+
+/// Reads a request's body within [`MAX_BODY`], refusing at once when its
+/// `Content-Length` header already says it is larger.
+pub async fn read_request_body(
+    headers: &http::HeaderMap,
+    body: Incoming,
+) -> Result<Bytes, BodyError> {
+    let length = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    read_limited(body, length, MAX_BODY).await
+}
+
 /// Reads the whole body, failing once it exceeds `limit` bytes. A declared
 /// `Content-Length` over the limit fails before anything is read.
 pub async fn read_limited(

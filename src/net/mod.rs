@@ -10,6 +10,6 @@ pub mod listen;
 pub mod server;
 pub mod upstream;
 
-pub use body::{read_limited, BodyError, MAX_BODY};
+pub use body::{read_limited, read_request_body, BodyError, MAX_BODY};
 pub use listen::{bind, BindError};
 pub use server::{serve, Handler, Limits, Served};

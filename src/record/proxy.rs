@@ -23,7 +23,7 @@ use hyper::body::Incoming;
 use super::recorder::{Exchange, Recorded, Recorder};
 use crate::net::credentials::Signer;
 use crate::net::upstream::{Upstream, UpstreamError};
-use crate::net::{self, BodyError, Handler};
+use crate::net::{self, Handler};
 use crate::replay::server::{tapedeck_error, MissAnswer, MissHandler, Missed};
 use crate::sigv4::{self, Authorization};
 
@@ -230,28 +230,11 @@ impl Handler for Proxy {
         _peer: SocketAddr,
     ) -> Response<Full<Bytes>> {
         let (parts, body) = req.into_parts();
-        let length = parts
-            .headers
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok());
-        let body = match net::read_limited(body, length, net::MAX_BODY).await {
+        let body = match net::read_request_body(&parts.headers, body).await {
             Ok(b) => b,
-            Err(e @ BodyError::TooLarge { .. }) => {
-                return tapedeck_error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body-too-large",
-                    &e.to_string(),
-                    None,
-                )
-            }
             Err(e) => {
-                return tapedeck_error(
-                    StatusCode::BAD_REQUEST,
-                    "body-unreadable",
-                    &e.to_string(),
-                    None,
-                )
+                let (status, kind) = e.status_and_kind();
+                return tapedeck_error(status, kind, &e.to_string(), None);
             }
         };
         self.forward(parts.method, &parts.uri, parts.headers, body)

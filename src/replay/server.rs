@@ -23,7 +23,7 @@ use super::nearmiss::{self, Probe};
 use super::sigv4::Credentials;
 use crate::contract::model;
 use crate::fixture::RequestKey;
-use crate::net::{self, BodyError, Handler};
+use crate::net::{self, Handler};
 
 /// A request no fixture matched, handed to the miss handler.
 #[derive(Debug, Clone)]
@@ -119,18 +119,10 @@ impl Replay {
             }),
             violations: Vec::new(),
         };
-        let length = parts
-            .headers
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok());
-        let body = match net::read_limited(body, length, net::MAX_BODY).await {
+        let body = match net::read_request_body(&parts.headers, body).await {
             Ok(b) => b,
             Err(e) => {
-                let (status, kind) = match e {
-                    BodyError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "body-too-large"),
-                    BodyError::Read(_) => (StatusCode::BAD_REQUEST, "body-unreadable"),
-                };
+                let (status, kind) = e.status_and_kind();
                 return self.finish(entry, tapedeck_error(status, kind, &e.to_string(), None));
             }
         };

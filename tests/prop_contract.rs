@@ -28,18 +28,9 @@ use tapedeck::contract::awsjson::{error_type, sanitize_error_type, ErrorTypeSour
 use tapedeck::contract::model::MEMBERS;
 use tapedeck::contract::validate::{validate, Constraint, Validation};
 
-/// 256 cases, unless `PROPTEST_CASES` says otherwise; no regression files.
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
+#[path = "common/proptest_config.rs"]
+mod proptest_config;
+use proptest_config::config;
 
 // ---------------------------------------------------------------------------
 // Reference models of the two clients.

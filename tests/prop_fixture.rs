@@ -24,18 +24,9 @@ use tapedeck::fixture::{
     MessageRule, Provenance, Request, RequestKey, Response,
 };
 
-/// 256 cases, unless `PROPTEST_CASES` says otherwise; no regression files.
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
+#[path = "common/proptest_config.rs"]
+mod proptest_config;
+use proptest_config::config;
 
 // ---------------------------------------------------------------------------
 // JSON values and their noisy spellings.

@@ -23,18 +23,9 @@ use serde_json::{json, Value};
 
 use fuzz_targets::{decode_request, fixture_parser, reference_requests, replay_request, Served};
 
-/// 256 cases, unless `PROPTEST_CASES` says otherwise; no regression files.
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
+#[path = "common/proptest_config.rs"]
+mod proptest_config;
+use proptest_config::config;
 
 const T: &str = "AWSCognitoIdentityProviderService.AdminForgetDevice";
 const CT: &str = "application/x-amz-json-1.1";

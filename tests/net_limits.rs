@@ -116,3 +116,100 @@ async fn the_connection_cap_holds_new_connections_until_one_closes() {
     );
     assert!(result.1.starts_with("HTTP/1.1 200"), "{}", result.1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_keep_alive_connection_is_closed_after_the_head_timeout() {
+    let limits = Limits {
+        header_read_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let server = start_with(limits).await;
+    let addr = server.addr;
+    let (answered, closed_after) = tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        // Keep-alive: the connection stays open after the answer...
+        s.write_all(format!("GET /__tapedeck/health HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let n = s.read(&mut buf).unwrap();
+        let answered = String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200");
+        // ...until no next request head comes within the limit.
+        let started = Instant::now();
+        let mut rest = Vec::new();
+        let _ = s.read_to_end(&mut rest);
+        (answered, started.elapsed())
+    })
+    .await
+    .unwrap();
+    assert!(answered);
+    assert!(
+        closed_after >= Duration::from_millis(250) && closed_after < Duration::from_secs(5),
+        "closed after {closed_after:?}"
+    );
+}
+
+/// A handler that takes its time, to have a request in flight at shutdown.
+struct Slow;
+
+impl net::Handler for Slow {
+    async fn handle(
+        &self,
+        _req: hyper::Request<hyper::body::Incoming>,
+        _peer: std::net::SocketAddr,
+    ) -> hyper::Response<http_body_util::Full<bytes::Bytes>> {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from_static(
+            b"late",
+        )))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_answers_the_request_in_flight_and_closes_idle_connections() {
+    let listener = net::bind("127.0.0.1:0".parse().unwrap(), false)
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(net::serve(
+        listener,
+        Arc::new(Slow),
+        Limits::default(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let clients = tokio::task::spawn_blocking(move || {
+        // An idle keep-alive connection, open before the shutdown...
+        let mut idle = TcpStream::connect(addr).unwrap();
+        idle.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        // ...and one whose request is being answered when it comes.
+        let mut busy = TcpStream::connect(addr).unwrap();
+        busy.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        busy.write_all(format!("GET / HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let _ = stop.send(());
+        let mut answer = String::new();
+        let _ = busy.read_to_string(&mut answer);
+        let mut nothing = Vec::new();
+        let idle_closed = idle.read_to_end(&mut nothing).is_ok() && nothing.is_empty();
+        (answer, idle_closed)
+    });
+    let started = Instant::now();
+    let (answer, idle_closed) = clients.await.unwrap();
+    let served = tokio::time::timeout(Duration::from_secs(5), served)
+        .await
+        .expect("serve returns once drained")
+        .unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 200") && answer.ends_with("late"),
+        "{answer}"
+    );
+    assert!(idle_closed, "the idle connection was closed");
+    assert!(served.drained);
+    assert!(started.elapsed() < Duration::from_secs(5));
+}

@@ -636,7 +636,7 @@ impl wiremock::Match for SignedBy {
                 .get("authorization")
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| Authorization::parse(v).ok())
-                .is_some_and(|a| a.signed_headers.iter().any(|h| h == "x-amz-security-token"));
+                .is_some_and(|a| a.signed_header_names().any(|h| h == "x-amz-security-token"));
             let carried = headers
                 .get("x-amz-security-token")
                 .and_then(|v| v.to_str().ok());

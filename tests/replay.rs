@@ -477,3 +477,59 @@ async fn a_thousand_concurrent_requests_against_ten_thousand_fixtures_all_match(
     assert_eq!(totals["matched"], 1000);
     assert_eq!(totals["unmatched"], 0);
 }
+
+/// The unknown-user request's body, spelled the ways clients spell JSON: each
+/// is the same request and gets the recorded answer (compact and botocore's
+/// spacing are found by their bytes, the rest by value or canonical key).
+#[rstest]
+#[case::compact(r#"{"UserPoolId":"us-east-1_TapeDeck1","Username":"tapedeck-ghost","DeviceKey":"us-east-1_0a1b2c3d-0000-4000-8000-000000000001"}"#)]
+#[case::botocore(r#"{"UserPoolId": "us-east-1_TapeDeck1", "Username": "tapedeck-ghost", "DeviceKey": "us-east-1_0a1b2c3d-0000-4000-8000-000000000001"}"#)]
+#[case::reordered(r#"{"DeviceKey":"us-east-1_0a1b2c3d-0000-4000-8000-000000000001","Username":"tapedeck-ghost","UserPoolId":"us-east-1_TapeDeck1"}"#)]
+#[case::pretty("{\n  \"UserPoolId\" : \"us-east-1_TapeDeck1\",\n  \"Username\" : \"tapedeck-ghost\",\n  \"DeviceKey\" : \"us-east-1_0a1b2c3d-0000-4000-8000-000000000001\"\n}\n")]
+#[case::escaped(r#"{"UserPoolId":"us-east-1_TapeDeck1","Username":"\u0074apedeck-ghost","DeviceKey":"us-east-1_0a1b2c3d-0000-4000-8000-000000000001"}"#)]
+#[tokio::test]
+async fn a_recorded_body_matches_however_it_is_spelled(#[case] body: &str) {
+    let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
+    let http = client();
+    let answer = forget(&http, &server.url(), body).await;
+    assert_eq!(answer.status, 400, "{:?}", answer.body);
+    assert_eq!(answer.json()["__type"], "UserNotFoundException");
+    let journal = admin(&http, &server.url(), "journal").await;
+    assert_eq!(
+        journal["entries"][0]["fixture"], "unknown-user",
+        "{journal}"
+    );
+}
+
+/// A body that arrives in several pieces (chunked, written apart) is read whole
+/// and matched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_in_several_chunks_is_read_whole() {
+    use std::io::{Read as _, Write as _};
+    let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
+    let addr = server.addr;
+    let body = r#"{"UserPoolId": "us-east-1_TapeDeck1", "Username": "tapedeck-ghost", "DeviceKey": "us-east-1_0a1b2c3d-0000-4000-8000-000000000001"}"#;
+    let text = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_nodelay(true).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let head = format!(
+            "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {CT}\r\nX-Amz-Target: {TARGET}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        for piece in [&body[..20], &body[20..70], &body[70..]] {
+            s.write_all(format!("{:x}\r\n{piece}\r\n", piece.len()).as_bytes())
+                .unwrap();
+            s.flush().unwrap();
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        s.write_all(b"0\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    })
+    .await
+    .unwrap();
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    assert!(text.contains("UserNotFoundException"), "{text}");
+}

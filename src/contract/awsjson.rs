@@ -75,10 +75,13 @@ pub fn error_message(body: &[u8]) -> Option<String> {
 /// Whether a `Content-Type` value is the awsJson 1.1 type, ignoring parameters
 /// and case (`application/x-amz-json-1.1; charset=utf-8` is).
 pub fn is_awsjson_content_type(value: &str) -> bool {
-    value
-        .split(';')
-        .next()
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case(super::model::CONTENT_TYPE))
+    let media_type = match memchr::memchr(b';', value.as_bytes()) {
+        Some(end) => &value[..end],
+        None => value,
+    };
+    media_type
+        .trim()
+        .eq_ignore_ascii_case(super::model::CONTENT_TYPE)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Reading a request body with a size limit.
 
-use bytes::Bytes;
-use http_body_util::{BodyExt as _, Limited};
+use bytes::{Bytes, BytesMut};
+use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 
 /// The largest body any tapedeck server accepts: 1 MiB. AdminForgetDevice
@@ -42,17 +42,40 @@ pub async fn read_request_body(
 
 /// Reads the whole body, failing once it exceeds `limit` bytes. A declared
 /// `Content-Length` over the limit fails before anything is read.
+///
+/// A small body usually arrives whole in its first frame: that frame's bytes
+/// are the body, taken as they are. Anything longer is gathered frame by frame.
 pub async fn read_limited(
-    body: Incoming,
+    mut body: Incoming,
     content_length: Option<u64>,
     limit: usize,
 ) -> Result<Bytes, BodyError> {
+    let too_large = || BodyError::TooLarge { limit };
     if content_length.is_some_and(|n| n > limit as u64) {
-        return Err(BodyError::TooLarge { limit });
+        return Err(too_large());
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(BodyError::TooLarge { limit }),
-        Err(e) => Err(BodyError::Read(e.to_string())),
+    // `whole` holds the only frame so far; from a second frame on, `gathered`
+    // holds them all.
+    let mut whole = Bytes::new();
+    let mut gathered = BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| BodyError::Read(e.to_string()))?;
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers: not part of the body
+        };
+        if whole.len() + gathered.len() + data.len() > limit {
+            return Err(too_large());
+        }
+        if whole.is_empty() && gathered.is_empty() {
+            whole = data;
+        } else {
+            gathered.extend_from_slice(&std::mem::take(&mut whole));
+            gathered.extend_from_slice(&data);
+        }
     }
+    Ok(if gathered.is_empty() {
+        whole
+    } else {
+        gathered.freeze()
+    })
 }

@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod listen;
 pub mod server;
 pub mod upstream;
+pub mod watch;
 
 pub use body::{read_limited, read_request_body, BodyError, MAX_BODY};
 pub use listen::{bind, BindError};

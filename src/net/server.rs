@@ -9,9 +9,8 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -22,6 +21,8 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+
+use super::watch::{Ended, Signal, Watch};
 
 /// Answers one request. Implemented by the replay server and the proxy.
 pub trait Handler: Send + Sync + 'static {
@@ -54,59 +55,10 @@ impl Default for Limits {
     }
 }
 
-/// The header read timeout of one connection: how long it has been waiting for
-/// a request head. The clock starts when the connection is accepted and again
-/// each time an answer is ready (the next head may then come), and stops when a
-/// head has arrived and its request is being answered. Recording that is two
-/// stores per request; the one timer of the connection ([`HeadWait::expired`])
-/// only looks at it when it fires, and sets itself again if the connection has
-/// made progress since.
-struct HeadWait {
-    start: Instant,
-    /// Nanoseconds from `start` to when waiting began; [`ANSWERING`] while not
-    /// waiting.
-    since: AtomicU64,
-}
-
-const ANSWERING: u64 = u64::MAX;
-
-impl HeadWait {
-    fn new() -> Self {
-        HeadWait {
-            start: Instant::now(),
-            since: AtomicU64::new(0),
-        }
-    }
-
-    /// A request head has arrived.
-    fn arrived(&self) {
-        self.since.store(ANSWERING, Ordering::Relaxed);
-    }
-
-    /// The answer is ready: waiting for the next head from now.
-    fn waiting(&self) {
-        let nanos = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(ANSWERING - 1);
-        self.since.store(nanos, Ordering::Relaxed);
-    }
-
-    /// Completes once the connection has waited `limit` for a request head.
-    async fn expired(&self, limit: Duration) {
-        let mut due = self.start + limit;
-        loop {
-            tokio::time::sleep_until(tokio::time::Instant::from_std(due)).await;
-            let now = Instant::now();
-            due = match self.since.load(Ordering::Relaxed) {
-                ANSWERING => now + limit,
-                since => {
-                    let due = self.start + Duration::from_nanos(since) + limit;
-                    if due <= now {
-                        return;
-                    }
-                    due
-                }
-            };
-        }
-    }
+/// One connection's state, shared by its requests.
+struct Connection<H> {
+    handler: Arc<H>,
+    signal: Arc<Signal>,
 }
 
 /// How serving ended.
@@ -124,11 +76,13 @@ pub async fn serve<H: Handler>(
     shutdown: impl Future<Output = ()>,
 ) -> Served {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let watch = Arc::new(Watch::default());
+    let timeout = limits.header_read_timeout;
+    let expiry = tokio::spawn(watch.clone().expire(timeout));
     let mut builder = http1::Builder::new();
     // No hyper timer: its header read timeout arms and cancels a timer for every
-    // request, which costs a tenth of a small request's time. `HeadWait` below
-    // keeps the same limit with one timer per connection per timeout period.
+    // request, which costs a tenth of a small request's time. The `Watch` keeps
+    // the same limit with one task for all connections.
     builder.max_buf_size(limits.max_header_bytes.max(8192));
     tokio::pin!(shutdown);
     loop {
@@ -148,30 +102,32 @@ pub async fn serve<H: Handler>(
             },
         };
         let _ = stream.set_nodelay(true);
-        let handler = handler.clone();
-        let head = Arc::new(HeadWait::new());
-        let waits = head.clone();
+        // What the connection's requests share. Each request holds the
+        // connection's own `Arc`, not the handler's: that count is written by
+        // one connection only, while the handler's is shared by all of them.
+        let conn_state = Arc::new(Connection {
+            handler: handler.clone(),
+            signal: watch.open(),
+        });
+        let signal = conn_state.signal.clone();
         let service = service_fn(move |req| {
-            waits.arrived();
-            let handler = handler.clone();
-            let waits = waits.clone();
+            conn_state.signal.arrived();
+            let conn_state = conn_state.clone();
             async move {
-                let response = handler.handle(req, peer).await;
-                waits.waiting();
+                let response = conn_state.handler.handle(req, peer).await;
+                conn_state.signal.waiting();
                 Ok::<_, Infallible>(response)
             }
         });
         let conn = builder.serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
-        let timeout = limits.header_read_timeout;
+        let watched = watch.serve(conn, signal);
         tokio::spawn(async move {
-            tokio::select! {
-                ended = conn => {
-                    if let Err(e) = ended {
-                        tracing::debug!(%peer, error = %e, "connection ended with an error");
-                    }
+            match watched.await {
+                Ended::Done(Err(e)) => {
+                    tracing::debug!(%peer, error = %e, "connection ended with an error");
                 }
-                () = head.expired(timeout) => {
+                Ended::Done(Ok(())) => {}
+                Ended::Overdue => {
                     // Like hyper's own header read timeout: the connection is
                     // closed without an answer.
                     tracing::debug!(%peer, "closing a connection whose request head took longer than {timeout:?}");
@@ -181,9 +137,10 @@ pub async fn serve<H: Handler>(
         });
     }
     drop(listener);
-    let drained = tokio::time::timeout(limits.drain_timeout, graceful.shutdown())
+    let drained = tokio::time::timeout(limits.drain_timeout, watch.finish_all())
         .await
         .is_ok();
+    expiry.abort();
     if !drained {
         tracing::warn!("some connections were still open after the drain timeout");
     }

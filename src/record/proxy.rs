@@ -270,7 +270,9 @@ pub fn region_from_host(host: &str) -> Option<String> {
 /// The region of the client's own credential scope, if it signed.
 fn region_from_scope(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
-    Authorization::parse(value).ok().map(|a| a.region)
+    Authorization::parse(value)
+        .ok()
+        .map(|a| a.region.to_owned())
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ pub async fn handle(replay: &Replay, req: hyper::Request<Incoming>) -> Response<
         }
         (&Method::GET, "journal") => respond(
             StatusCode::OK,
-            &json!({ "totals": replay.journal.totals(), "entries": replay.journal.entries() }),
+            &json!({ "totals": replay.journal.totals(), "entries": replay.journal.entries(replay.index.fixtures()) }),
         ),
         (&Method::POST, "reset") => match req.uri().query() {
             None | Some("") => {

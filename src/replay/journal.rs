@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
@@ -95,12 +95,12 @@ pub struct Record {
     pub violations: Vec<Violation>,
 }
 
-/// A [`Record`]'s outcome: a match keeps its fixture, whose id is read when the
-/// journal is.
+/// A [`Record`]'s outcome: a match keeps its fixture's number (its place in
+/// [`super::Index::fixtures`]), whose id is read when the journal is.
 #[derive(Debug)]
 pub enum Kept {
     Matched {
-        prepared: Arc<Prepared>,
+        fixture: usize,
         position: usize,
         of: usize,
     },
@@ -117,7 +117,7 @@ pub fn text(s: &str) -> Cow<'static, str> {
 }
 
 impl Record {
-    fn to_entry(&self) -> Entry {
+    fn to_entry(&self, fixtures: &[Arc<Prepared>]) -> Entry {
         Entry {
             n: self.n,
             at: humantime::format_rfc3339_millis(self.at).to_string(),
@@ -127,11 +127,11 @@ impl Record {
             status: self.status,
             outcome: match &self.outcome {
                 Kept::Matched {
-                    prepared,
+                    fixture,
                     position,
                     of,
                 } => Outcome::Matched {
-                    fixture: prepared.fixture.id.clone(),
+                    fixture: fixture_id(fixtures, *fixture),
                     position: *position,
                     of: *of,
                 },
@@ -142,20 +142,80 @@ impl Record {
     }
 }
 
-/// What the journal holds: a full entry, or a record made into one when read.
-#[derive(Debug)]
-enum Slot {
-    Entry(Entry),
-    Record(Record),
+fn fixture_id(fixtures: &[Arc<Prepared>], number: usize) -> String {
+    fixtures
+        .get(number)
+        .map_or_else(|| format!("#{number}"), |p| p.fixture.id.clone())
 }
 
-impl Slot {
-    fn to_entry(&self) -> Entry {
-        match self {
-            Slot::Entry(e) => e.clone(),
-            Slot::Record(r) => r.to_entry(),
+/// A request that matched a fixture and broke no rule, as most do: everything
+/// else about it (method, path, target) is its fixture's. Small, because the
+/// window holds thousands and the server writes one for every request.
+#[derive(Debug, Clone, Copy)]
+struct Clean {
+    n: u64,
+    /// Milliseconds since the Unix epoch.
+    at: u64,
+    fixture: u32,
+    position: u32,
+    of: u32,
+    status: u16,
+}
+
+impl Clean {
+    /// The compact form of `record`, if it is a clean match.
+    fn of(record: &Record) -> Option<Clean> {
+        let Kept::Matched {
+            fixture,
+            position,
+            of,
+        } = record.outcome
+        else {
+            return None;
+        };
+        if !record.violations.is_empty() {
+            return None;
+        }
+        let small = |n: usize| u32::try_from(n).ok();
+        let at = record.at.duration_since(UNIX_EPOCH).ok()?.as_millis();
+        Some(Clean {
+            n: record.n,
+            at: u64::try_from(at).ok()?,
+            fixture: small(fixture)?,
+            position: small(position)?,
+            of: small(of)?,
+            status: record.status,
+        })
+    }
+
+    fn to_entry(self, fixtures: &[Arc<Prepared>]) -> Entry {
+        let request = fixtures.get(self.fixture as usize).map(|p| &p.fixture);
+        Entry {
+            n: self.n,
+            at: humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(self.at))
+                .to_string(),
+            method: request.map_or_else(String::new, |f| f.request.method.clone()),
+            path: request.map_or_else(String::new, |f| f.request.path.clone()),
+            target: request
+                .and_then(|f| f.request_header("x-amz-target"))
+                .map(str::to_owned),
+            status: self.status,
+            outcome: Outcome::Matched {
+                fixture: fixture_id(fixtures, self.fixture as usize),
+                position: self.position as usize,
+                of: self.of as usize,
+            },
+            violations: Vec::new(),
         }
     }
+}
+
+/// What the journal holds for one request: a clean match in a few bytes, or
+/// anything else in full.
+#[derive(Debug)]
+enum Slot {
+    Clean(Clean),
+    Other(Box<Record>),
 }
 
 /// Counters over the whole run.
@@ -169,16 +229,19 @@ pub struct Totals {
     pub dropped: u64,
 }
 
+/// The kept window and the counters, updated together under one lock.
+#[derive(Debug, Default)]
+struct Window {
+    slots: VecDeque<Slot>,
+    totals: Totals,
+}
+
 /// The journal of one server.
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
-    entries: Mutex<VecDeque<Slot>>,
     next: AtomicU64,
-    matched: AtomicU64,
-    unmatched: AtomicU64,
-    with_violations: AtomicU64,
-    dropped: AtomicU64,
+    window: Mutex<Window>,
 }
 
 impl Journal {
@@ -186,28 +249,14 @@ impl Journal {
     pub fn new(capacity: usize) -> Self {
         Journal {
             capacity: capacity.max(1),
-            entries: Mutex::new(VecDeque::new()),
             next: AtomicU64::new(0),
-            matched: AtomicU64::new(0),
-            unmatched: AtomicU64::new(0),
-            with_violations: AtomicU64::new(0),
-            dropped: AtomicU64::new(0),
+            window: Mutex::new(Window::default()),
         }
     }
 
     /// The number the next entry will get.
     pub fn next_number(&self) -> u64 {
         self.next.fetch_add(1, Ordering::Relaxed) + 1
-    }
-
-    /// Adds an entry.
-    pub fn push(&self, entry: Entry) {
-        let matched = matches!(
-            entry.outcome,
-            Outcome::Matched { .. } | Outcome::Forwarded { .. }
-        );
-        let violations = !entry.violations.is_empty();
-        self.keep(Slot::Entry(entry), matched, violations);
     }
 
     /// Adds a request as the replay server records it.
@@ -217,72 +266,60 @@ impl Journal {
             Kept::Matched { .. } | Kept::Other(Outcome::Matched { .. } | Outcome::Forwarded { .. })
         );
         let violations = !record.violations.is_empty();
-        self.keep(Slot::Record(record), matched, violations);
-    }
-
-    fn keep(&self, slot: Slot, matched: bool, violations: bool) {
-        let counter = if matched {
-            &self.matched
-        } else {
-            &self.unmatched
+        let slot = match Clean::of(&record) {
+            Some(clean) => Slot::Clean(clean),
+            None => Slot::Other(Box::new(record)),
         };
-        counter.fetch_add(1, Ordering::Relaxed);
-        if violations {
-            self.with_violations.fetch_add(1, Ordering::Relaxed);
-        }
         let dropped = {
-            let mut entries = self.entries.lock().expect("journal lock");
-            let dropped = if entries.len() == self.capacity {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-                entries.pop_front()
+            let mut window = self.window.lock().expect("journal lock");
+            let totals = &mut window.totals;
+            totals.requests += 1;
+            if matched {
+                totals.matched += 1;
+            } else {
+                totals.unmatched += 1;
+            }
+            totals.with_violations += u64::from(violations);
+            let dropped = if window.slots.len() == self.capacity {
+                window.totals.dropped += 1;
+                window.slots.pop_front()
             } else {
                 None
             };
-            entries.push_back(slot);
+            window.slots.push_back(slot);
             dropped
         };
         // The entry that fell out of the window is freed outside the lock.
         drop(dropped);
     }
 
-    /// The kept entries, oldest first.
-    pub fn entries(&self) -> Vec<Entry> {
+    /// The kept entries, oldest first; `fixtures` are the index's, which clean
+    /// matches refer to by number.
+    pub fn entries(&self, fixtures: &[Arc<Prepared>]) -> Vec<Entry> {
         let mut v: Vec<Entry> = self
-            .entries
+            .window
             .lock()
             .expect("journal lock")
+            .slots
             .iter()
-            .map(Slot::to_entry)
+            .map(|slot| match slot {
+                Slot::Clean(clean) => clean.to_entry(fixtures),
+                Slot::Other(record) => record.to_entry(fixtures),
+            })
             .collect();
         v.sort_by_key(|e| e.n);
         v
     }
 
     pub fn totals(&self) -> Totals {
-        let matched = self.matched.load(Ordering::Relaxed);
-        let unmatched = self.unmatched.load(Ordering::Relaxed);
-        Totals {
-            requests: matched + unmatched,
-            matched,
-            unmatched,
-            with_violations: self.with_violations.load(Ordering::Relaxed),
-            dropped: self.dropped.load(Ordering::Relaxed),
-        }
+        self.window.lock().expect("journal lock").totals
     }
 
     /// Forgets everything.
     pub fn reset(&self) {
-        let mut entries = self.entries.lock().expect("journal lock");
-        entries.clear();
-        for c in [
-            &self.next,
-            &self.matched,
-            &self.unmatched,
-            &self.with_violations,
-            &self.dropped,
-        ] {
-            c.store(0, Ordering::Relaxed);
-        }
+        let mut window = self.window.lock().expect("journal lock");
+        *window = Window::default();
+        self.next.store(0, Ordering::Relaxed);
     }
 }
 
@@ -290,12 +327,12 @@ impl Journal {
 mod tests {
     use super::*;
 
-    fn entry(j: &Journal, outcome: Outcome, violations: Vec<Violation>) -> Entry {
-        Entry {
+    fn record(j: &Journal, outcome: Kept, violations: Vec<Violation>) -> Record {
+        Record {
             n: j.next_number(),
-            at: String::new(),
-            method: "POST".into(),
-            path: "/".into(),
+            at: SystemTime::now(),
+            method: http::Method::POST,
+            path: text("/"),
             target: None,
             status: 200,
             outcome,
@@ -307,25 +344,17 @@ mod tests {
     fn bounded_window_with_exact_totals() {
         let j = Journal::new(2);
         for _ in 0..3 {
-            let e = entry(
-                &j,
-                Outcome::Matched {
-                    fixture: "a".into(),
-                    position: 1,
-                    of: 1,
-                },
-                vec![],
-            );
-            j.push(e);
+            let matched = Kept::Matched {
+                fixture: 0,
+                position: 1,
+                of: 1,
+            };
+            j.record(record(&j, matched, vec![]));
         }
-        let e = entry(
-            &j,
-            Outcome::Unmatched {
-                near_misses: vec![],
-            },
-            vec![Violation::new("r", "m")],
-        );
-        j.push(e);
+        let missed = Kept::Other(Outcome::Unmatched {
+            near_misses: vec![],
+        });
+        j.record(record(&j, missed, vec![Violation::new("r", "m")]));
         let t = j.totals();
         assert_eq!(
             (
@@ -337,11 +366,63 @@ mod tests {
             ),
             (4, 3, 1, 1, 2)
         );
-        let kept: Vec<u64> = j.entries().iter().map(|e| e.n).collect();
+        let kept: Vec<u64> = j.entries(&[]).iter().map(|e| e.n).collect();
         assert_eq!(kept, [3, 4]);
         j.reset();
         assert_eq!(j.totals(), Totals::default());
-        assert!(j.entries().is_empty());
+        assert!(j.entries(&[]).is_empty());
         assert_eq!(j.next_number(), 1);
+    }
+
+    #[test]
+    fn clean_matches_are_kept_small_and_read_back_whole() {
+        let clean = Record {
+            n: 7,
+            at: UNIX_EPOCH + Duration::from_millis(1_795_000_000_123),
+            method: http::Method::POST,
+            path: text("/"),
+            target: Some(text(model::TARGET)),
+            status: 400,
+            outcome: Kept::Matched {
+                fixture: 0,
+                position: 2,
+                of: 3,
+            },
+            violations: vec![],
+        };
+        assert!(
+            std::mem::size_of::<Slot>() <= 40,
+            "{}",
+            std::mem::size_of::<Slot>()
+        );
+        let j = Journal::new(4);
+        j.record(clean);
+        let e = &j.entries(&[])[0];
+        assert_eq!((e.n, e.status), (7, 400));
+        assert_eq!(e.at, "2026-11-18T11:06:40.123Z");
+        assert!(
+            matches!(&e.outcome, Outcome::Matched { fixture, position: 2, of: 3 } if fixture == "#0"),
+            "{e:?}"
+        );
+        // A match that broke a rule is kept in full.
+        let mut broken = record(
+            &j,
+            Kept::Matched {
+                fixture: 0,
+                position: 1,
+                of: 1,
+            },
+            vec![],
+        );
+        broken
+            .violations
+            .push(Violation::new("sigv4/missing", "unsigned"));
+        j.record(broken);
+        let kept = j.entries(&[]);
+        let full = kept
+            .iter()
+            .find(|e| e.n != 7)
+            .expect("the broken match is kept");
+        assert_eq!(full.violations.len(), 1);
     }
 }

@@ -26,7 +26,7 @@ impl Report {
             fixtures: replay.index.len(),
             clean: totals.unmatched == 0 && totals.with_violations == 0,
             totals,
-            entries: replay.journal.entries(),
+            entries: replay.journal.entries(replay.index.fixtures()),
         }
     }
 

@@ -126,29 +126,37 @@ impl Replay {
                 return self.finish(entry, tapedeck_error(status, kind, &e.to_string(), None));
             }
         };
-        let json: Option<Value> = serde_json::from_slice(&body).ok();
-        let inspected = Inspected {
-            method: parts.method.as_str(),
-            uri: &parts.uri,
-            headers: &parts.headers,
-            body: &body,
-            json: json.as_ref(),
-        };
         let target_str = target.as_deref().unwrap_or_default();
         let (method, path) = (parts.method.as_str(), parts.uri.path());
         // The fixtures of this request, if any (they also know the model's
-        // validation of its body): usually found by the body's value, as recorded;
-        // otherwise by its canonical key.
-        let found = json
-            .as_ref()
-            .and_then(|v| self.index.find_value(method, path, target_str, v))
-            .or_else(|| {
-                let key = match &json {
-                    Some(v) => RequestKey::from_json(method, path, target_str, v),
-                    None => RequestKey::new(method, path, target_str, &body),
-                };
-                self.index.find(&key)
-            });
+        // validation of its body). Usually the body is a recorded one, byte for
+        // byte, and need not be parsed: it is the recorded value. Otherwise the
+        // parsed body is looked up by value, as recorded, then by canonical key.
+        let parsed: Option<Value>;
+        let (found, json) = match self.index.find_sent(method, path, target_str, &body) {
+            Some((found, recorded)) => (Some(found), Some(recorded)),
+            None => {
+                parsed = serde_json::from_slice(&body).ok();
+                let found = parsed
+                    .as_ref()
+                    .and_then(|v| self.index.find_value(method, path, target_str, v))
+                    .or_else(|| {
+                        let key = match &parsed {
+                            Some(v) => RequestKey::from_json(method, path, target_str, v),
+                            None => RequestKey::new(method, path, target_str, &body),
+                        };
+                        self.index.find(&key)
+                    });
+                (found, parsed.as_ref())
+            }
+        };
+        let inspected = Inspected {
+            method,
+            uri: &parts.uri,
+            headers: &parts.headers,
+            body: &body,
+            json,
+        };
         let known = found.and_then(|f| f.validation());
         let checked = checks::check_all(&inspected, self.settings.verify.as_ref(), known);
         entry.violations = checked.violations;
@@ -172,13 +180,13 @@ impl Replay {
             } => {
                 checks::excuse_expected_known(
                     &mut entry.violations,
-                    json.as_ref(),
+                    json,
                     &prepared.fixture.expected_violations,
                     known,
                 );
-                let response = recorded_response(&prepared);
+                let response = recorded_response(prepared);
                 entry.outcome = Kept::Matched {
-                    prepared,
+                    fixture: prepared.number,
                     position,
                     of: len,
                 };
@@ -265,13 +273,12 @@ impl Replay {
             tracing::info!(request = entry.n, rule = %v.rule, "contract violation: {}", v.message);
         }
         self.journal.record(entry);
-        let answered = self.answered.fetch_add(1, Ordering::Relaxed) + 1;
-        if self
-            .settings
-            .exit_after
-            .is_some_and(|limit| answered >= limit)
-        {
-            self.done.notify_one();
+        // Counted only when needed: a counter every request writes is a cache
+        // line that every core's requests pass back and forth.
+        if let Some(limit) = self.settings.exit_after {
+            if self.answered.fetch_add(1, Ordering::Relaxed) + 1 >= limit {
+                self.done.notify_one();
+            }
         }
         response
     }

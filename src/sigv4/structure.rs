@@ -2,8 +2,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::header::AUTHORIZATION;
-use http::HeaderMap;
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 use super::*;
 
@@ -45,32 +45,45 @@ pub(crate) fn parse_amz_date(s: &str) -> Option<SystemTime> {
     Some(UNIX_EPOCH + Duration::from_secs(days * 86_400 + h * 3600 + mi * 60 + se))
 }
 
+/// A header value as text if it is visible ASCII, as `HeaderValue::to_str`
+/// gives it, but checked a word at a time: a `HeaderValue` never holds control
+/// characters other than tab, nor DEL, so visible ASCII (and tab) is plain ASCII.
+fn visible_ascii(value: &HeaderValue) -> Option<&str> {
+    let bytes = value.as_bytes();
+    // SAFETY: ASCII is valid UTF-8. (`from_utf8` would check it again, byte by
+    // byte: on an Authorization header that is a tenth of this whole check.)
+    bytes
+        .is_ascii()
+        .then(|| unsafe { std::str::from_utf8_unchecked(bytes) })
+}
+
 /// Everything the structural pass learns; `blocking` findings make recomputation impossible.
-pub(crate) struct Inspection {
-    pub(crate) auth: Option<Authorization>,
+pub(crate) struct Inspection<'a> {
+    pub(crate) auth: Option<Authorization<'a>>,
     pub(crate) time: Option<SystemTime>,
     pub(crate) findings: Vec<(Finding, bool)>,
 }
 
-pub(crate) fn inspect(headers: &HeaderMap) -> Inspection {
+pub(crate) fn inspect(headers: &HeaderMap) -> Inspection<'_> {
     let mut out = Inspection {
         auth: None,
         time: None,
         findings: Vec::new(),
     };
     let mut push = |f: Finding, blocking: bool| out.findings.push((f, blocking));
-    let Some(raw) = headers.get(AUTHORIZATION) else {
+    let mut sent = headers.get_all(AUTHORIZATION).iter();
+    let Some(raw) = sent.next() else {
         push(Finding::new(rule::MISSING, format!("the request is unsigned (no Authorization header); sign it with SigV4 for service `{SERVICE}`, as any AWS SDK does once credentials are configured")), true);
         return out;
     };
-    let parsed = if headers.get_all(AUTHORIZATION).iter().count() > 1 {
+    let parsed = if sent.next().is_some() {
         Err(Finding::new(
             rule::MALFORMED,
             "the request carries more than one Authorization header; send exactly one",
         ))
     } else {
-        raw.to_str()
-            .map_err(|_| Finding::new(rule::MALFORMED, "the Authorization header is not visible ASCII; send the value the SigV4 signer produced"))
+        visible_ascii(raw)
+            .ok_or_else(|| Finding::new(rule::MALFORMED, "the Authorization header is not visible ASCII; send the value the SigV4 signer produced"))
             .and_then(Authorization::parse)
     };
     let auth = match parsed {
@@ -80,12 +93,14 @@ pub(crate) fn inspect(headers: &HeaderMap) -> Inspection {
             None
         }
     };
-    let amz_date = headers.get(X_AMZ_DATE).map(|v| v.to_str().unwrap_or(""));
+    let amz_date = headers
+        .get(&X_AMZ_DATE_NAME)
+        .map(|v| visible_ascii(v).unwrap_or(""));
     let time = amz_date.and_then(parse_amz_date);
     if let Some(a) = &auth {
         let scope = |m: String| Finding::new(rule::SCOPE, m);
         if a.service != SERVICE {
-            push(scope(format!("the credential scope names service {}; AdminForgetDevice must be signed for `{SERVICE}`", shown(&a.service))), true);
+            push(scope(format!("the credential scope names service {}; AdminForgetDevice must be signed for `{SERVICE}`", shown(a.service))), true);
         }
         if a.terminator != "aws4_request" {
             push(
@@ -99,36 +114,29 @@ pub(crate) fn inspect(headers: &HeaderMap) -> Inspection {
                 true,
             );
         } else if let (Some(d), Some(_)) = (amz_date, time) {
-            if !d.starts_with(&a.date) {
+            if !d.starts_with(a.date) {
                 push(scope(format!("the credential scope date {} differs from the date of X-Amz-Date {}; sign with the same UTC date in both", a.date, &d[..8])), true);
             }
         }
         if a.region.is_empty() {
             push(scope("the credential scope has an empty region; name the region the user pool lives in".into()), true);
         }
-        let sh = &a.signed_headers;
+        let list = SignedList::of(a, headers);
         let missing: Vec<&str> = REQUIRED_SIGNED
             .into_iter()
-            .filter(|r| !sh.iter().any(|h| h == r))
+            .zip(list.required)
+            .filter(|(_, found)| !found)
+            .map(|(name, _)| name)
             .collect();
         if !missing.is_empty() {
             let blocking = missing.iter().any(|m| *m != "x-amz-target");
             push(Finding::new(rule::SIGNED_HEADERS, format!("SignedHeaders lacks {}; sign at least host, x-amz-date and x-amz-target (botocore signs content-type;host;x-amz-date;x-amz-target)", missing.join(", "))), blocking);
         }
-        let lower_sorted = sh.windows(2).all(|w| w[0] < w[1])
-            && sh
-                .iter()
-                .all(|h| !h.is_empty() && h.bytes().all(|b| !b.is_ascii_uppercase()));
-        if !lower_sorted {
+        if !list.lower_sorted {
             push(Finding::new(rule::SIGNED_HEADERS, "SignedHeaders must list distinct lowercase header names in sorted order, separated by `;`"), true);
         }
-        let absent: Vec<String> = sh
-            .iter()
-            .filter(|h| !h.is_empty() && !headers.contains_key(h.as_str()))
-            .map(|h| shown(h))
-            .collect();
-        if !absent.is_empty() {
-            push(Finding::new(rule::SIGNED_HEADERS, format!("SignedHeaders names {} which the request does not carry; sign only headers that are sent", absent.join(", "))), true);
+        if !list.absent.is_empty() {
+            push(Finding::new(rule::SIGNED_HEADERS, format!("SignedHeaders names {} which the request does not carry; sign only headers that are sent", list.absent.join(", "))), true);
         }
     }
     match (amz_date, time) {
@@ -145,6 +153,60 @@ pub(crate) fn inspect(headers: &HeaderMap) -> Inspection {
     out.auth = auth;
     out.time = time;
     out
+}
+
+/// What one pass over `SignedHeaders` learns (the replay server checks every
+/// request, so the list is walked once and nothing is allocated unless a
+/// signed header is absent).
+struct SignedList {
+    /// Whether each of [`REQUIRED_SIGNED`] is listed.
+    required: [bool; 3],
+    /// Distinct, non-empty, lowercase names in sorted order.
+    lower_sorted: bool,
+    /// Listed names the request does not carry, as shown in a message.
+    absent: Vec<String>,
+}
+
+impl SignedList {
+    fn of(auth: &Authorization<'_>, headers: &HeaderMap) -> Self {
+        let mut list = SignedList {
+            required: [false; 3],
+            lower_sorted: true,
+            absent: Vec::new(),
+        };
+        let mut previous: Option<&str> = None;
+        for name in auth.signed_header_names() {
+            if let Some(i) = REQUIRED_SIGNED.iter().position(|r| *r == name) {
+                list.required[i] = true;
+            }
+            list.lower_sorted &= !name.is_empty()
+                && !name.bytes().any(|b| b.is_ascii_uppercase())
+                && previous.is_none_or(|p| p < name);
+            if !name.is_empty() && !carries(headers, name) {
+                list.absent.push(shown(name));
+            }
+            previous = Some(name);
+        }
+        list
+    }
+}
+
+/// `x-amz-date`, as a header name ready to look up.
+static X_AMZ_DATE_NAME: HeaderName = HeaderName::from_static(X_AMZ_DATE);
+static X_AMZ_TARGET_NAME: HeaderName = HeaderName::from_static("x-amz-target");
+
+/// Whether the request has a header `name` (lowercase, as SignedHeaders lists
+/// it). The names SDKs sign are looked up as ready-made [`HeaderName`]s, which
+/// saves parsing the name for every request.
+fn carries(headers: &HeaderMap, name: &str) -> bool {
+    let known = match name {
+        "host" => &HOST,
+        "content-type" => &CONTENT_TYPE,
+        X_AMZ_DATE => &X_AMZ_DATE_NAME,
+        "x-amz-target" => &X_AMZ_TARGET_NAME,
+        other => return headers.contains_key(other),
+    };
+    headers.contains_key(known)
 }
 
 /// Structural checks (no secret needed): every finding that applies, missing/malformed first.

@@ -142,16 +142,12 @@ pub fn verify_signature(
     }
     let mut signed = Vec::new();
     let mut token = None;
-    for name in auth
-        .signed_headers
-        .iter()
-        .filter(|h| h.as_str() != X_AMZ_DATE)
-    {
-        for value in headers.get_all(name.as_str()) {
+    for name in auth.signed_header_names().filter(|h| *h != X_AMZ_DATE) {
+        for value in headers.get_all(name) {
             let value = value.to_str().map_err(|_| Finding::new(rule::SIGNED_HEADERS, format!("signed header {} has a value that is not visible ASCII, so the signature cannot be recomputed", shown(name))))?;
-            match name.as_str() {
+            match name {
                 X_AMZ_TOKEN => token = Some(value.to_owned()),
-                _ => signed.push((name.as_str(), value)),
+                _ => signed.push((name, value)),
             }
         }
     }
@@ -162,13 +158,9 @@ pub fn verify_signature(
         None,
         "tapedeck",
     );
-    let listed = auth.signed_headers.join(";");
-    let scope = format!(
-        "scope date {} and region {}",
-        auth.date,
-        shown(&auth.region)
-    );
-    let (out, expected) = compute(method, uri, &signed, body, &auth.region, time, &aws)
+    let listed = auth.signed_headers;
+    let scope = format!("scope date {} and region {}", auth.date, shown(auth.region));
+    let (out, expected) = compute(method, uri, &signed, body, auth.region, time, &aws)
         .map_err(|e| Finding::new(rule::SIGNATURE, format!("the signature over SignedHeaders {listed} ({scope}) could not be recomputed: {e}")))?;
     let ours = out
         .iter()

@@ -1,0 +1,379 @@
+//! The match index: every fixture's response prepared once at start-up, found by
+//! its canonical request key in one hash lookup, whatever the corpus size (or,
+//! quicker, by the recorded body's exact bytes or value: see [`Index::find_sent`]
+//! and [`Index::find_value`]).
+//!
+//! Fixtures with the same key form a sequence, served in `sequence` order; each
+//! sequence has a cursor that advances per request and can be reset.
+//!
+//! Split by job: [`prepare`] readies each fixture's response, [`bodies`] finds
+//! recorded bodies by bytes or value, [`hash`] hashes keys for the maps.
+
+mod bodies;
+mod hash;
+mod prepare;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use serde_json::Value;
+
+use self::bodies::Bodies;
+pub use self::hash::KeyHasher;
+use self::hash::KeyMap;
+use self::prepare::{prepare, release_free_memory, Leftover, SharedHeaders};
+use crate::contract::validate::{validate, Validation};
+use crate::fixture::set::SequenceEnd;
+use crate::fixture::store::LoadedFixture;
+use crate::fixture::{Fixture, RequestKey};
+
+/// Headers that are never part of the contract: replay regenerates them.
+pub const VOLATILE_HEADERS: [&str; 6] = [
+    "date",
+    "x-amzn-requestid",
+    "content-length",
+    "connection",
+    "transfer-encoding",
+    "keep-alive",
+];
+
+/// A fixture ready to serve.
+#[derive(Debug)]
+pub struct Prepared {
+    /// Its place in [`Index::fixtures`].
+    pub number: usize,
+    /// The fixture's identity (id, scenario, sequence, expected violations) and its
+    /// request, which near misses are computed from. What serving does not need is
+    /// dropped once the fixture is prepared, so that a corpus of 10,000 fixtures
+    /// stays small: the response (served from `status`, `headers` and `body`
+    /// instead), the provenance, the description and the variables.
+    pub fixture: Arc<Fixture>,
+    /// Where the fixture came from, for error messages.
+    pub origin: String,
+    pub status: StatusCode,
+    /// Recorded response headers, without the volatile ones. Fixtures with the same
+    /// headers share one map.
+    pub headers: Arc<HeaderMap>,
+    pub body: Bytes,
+    /// `headers` plus a placeholder `x-amzn-requestid` as the last entry: a response
+    /// clones it and overwrites the placeholder in place, without growing the map.
+    template: Arc<HeaderMap>,
+}
+
+impl Prepared {
+    /// The response headers to send: the recorded ones, then `x-amzn-requestid`.
+    pub fn response_headers(&self, request_id: HeaderValue) -> HeaderMap {
+        let mut headers = HeaderMap::clone(&self.template);
+        headers.insert(REQUEST_ID, request_id);
+        headers
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+
+/// One request key's fixtures, in sequence order.
+#[derive(Debug)]
+struct Group {
+    entries: Vec<Arc<Prepared>>,
+    cursor: AtomicUsize,
+    end: SequenceEnd,
+    /// The model's validation of the recorded request body (`None` when it is not
+    /// JSON). Every request with this key has the same canonical body, so the same
+    /// validation: the server need not run it again.
+    validation: Option<Validation>,
+}
+
+/// The fixtures of one request key, found by [`Index::find`].
+#[derive(Debug, Clone, Copy)]
+pub struct Found<'a> {
+    group: &'a Group,
+}
+
+impl<'a> Found<'a> {
+    /// The first fixture of the sequence, without advancing it.
+    pub fn first(&self) -> &'a Prepared {
+        &self.group.entries[0]
+    }
+
+    /// The model's validation of every request body with this key (see
+    /// [`crate::contract::validate`]); `None` when the recorded body is not JSON.
+    pub fn validation(&self) -> Option<&'a Validation> {
+        self.group.validation.as_ref()
+    }
+
+    /// The fixture to answer with; advances the sequence.
+    pub fn take(&self) -> Lookup<'a> {
+        let group = self.group;
+        let len = group.entries.len();
+        if len == 1 {
+            return Lookup::Hit {
+                prepared: &group.entries[0],
+                position: 1,
+                len,
+            };
+        }
+        let i = group.cursor.fetch_add(1, Ordering::Relaxed);
+        match (i < len, group.end) {
+            (true, _) => Lookup::Hit {
+                prepared: &group.entries[i],
+                position: i + 1,
+                len,
+            },
+            (false, SequenceEnd::RepeatLast) => Lookup::Hit {
+                prepared: &group.entries[len - 1],
+                position: len,
+                len,
+            },
+            (false, SequenceEnd::Error) => Lookup::Exhausted {
+                len,
+                last: &group.entries[len - 1],
+            },
+        }
+    }
+}
+
+/// What a lookup found: fixtures borrowed from the index (a reference count
+/// every request changed would be one more cache line passed between cores).
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup<'a> {
+    /// A fixture; `position` is 1-based within its sequence of `len`.
+    Hit {
+        prepared: &'a Prepared,
+        position: usize,
+        len: usize,
+    },
+    /// The key has a sequence, but it is used up and the set's policy is `error`.
+    Exhausted { len: usize, last: &'a Prepared },
+    /// No fixture has this key.
+    Miss,
+}
+
+/// Why an index could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("{origin}: response header '{name}' cannot be served: {reason}")]
+    Header {
+        origin: String,
+        name: String,
+        reason: String,
+    },
+    #[error("{origin}: status {status} is not a valid HTTP status")]
+    Status { origin: String, status: u16 },
+    #[error("{origin}: {message}")]
+    Body { origin: String, message: String },
+    #[error("{first} and {second} have the same request but {reason}; give them distinct `sequence` numbers 1..n in one set (tapedeck lint explains)")]
+    Sequence {
+        first: String,
+        second: String,
+        reason: String,
+    },
+}
+
+/// All fixtures, by request key.
+#[derive(Debug, Default)]
+pub struct Index {
+    groups: Vec<Group>,
+    /// Group by canonical request key.
+    by_key: KeyMap<usize>,
+    /// Recorded JSON bodies, for [`Index::find_sent`] and [`Index::find_value`].
+    bodies: Bodies,
+    all: Vec<Arc<Prepared>>,
+}
+
+impl Index {
+    /// Prepares every fixture. `end_of` gives each fixture set's sequence policy.
+    pub fn build(
+        fixtures: Vec<LoadedFixture>,
+        end_of: impl Fn(&str) -> SequenceEnd,
+    ) -> Result<Index, IndexError> {
+        let mut policies: HashMap<String, SequenceEnd> = HashMap::new();
+        for loaded in &fixtures {
+            if !policies.contains_key(&loaded.set) {
+                policies.insert(loaded.set.clone(), end_of(&loaded.set));
+            }
+        }
+        // The index is built on a thread of its own, which glibc gives a malloc
+        // arena of its own: what the index keeps (fresh copies of what serving
+        // needs) is laid out compactly there. That thread frees nothing of the main
+        // heap, or its allocations would reuse it; it hands what loading allocated
+        // (file texts, full parses) back to this thread, which frees it meanwhile.
+        // The main heap is then nearly empty, and is handed back to the system.
+        let (leftovers, handed_back) = std::sync::mpsc::channel::<Leftover>();
+        let built = std::thread::scope(|scope| {
+            let builder = scope.spawn(move || Index::prepare_all(fixtures, &policies, &leftovers));
+            for leftover in handed_back {
+                drop(leftover);
+            }
+            builder.join()
+        });
+        let index = match built {
+            Ok(index) => index,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        release_free_memory();
+        index
+    }
+
+    fn prepare_all(
+        fixtures: Vec<LoadedFixture>,
+        policies: &HashMap<String, SequenceEnd>,
+        leftovers: &std::sync::mpsc::Sender<Leftover>,
+    ) -> Result<Index, IndexError> {
+        let mut groups: KeyMap<Vec<(&str, Arc<Prepared>)>> = KeyMap::default();
+        let mut all = Vec::with_capacity(fixtures.len());
+        let mut shared = SharedHeaders::default();
+        for loaded in fixtures {
+            let key = RequestKey::of(&loaded.fixture);
+            let (set, _) = policies
+                .get_key_value(&loaded.set)
+                .expect("every set has a policy");
+            let prepared = Arc::new(prepare(loaded, all.len(), &mut shared, leftovers)?);
+            all.push(prepared.clone());
+            groups.entry(key).or_default().push((set, prepared));
+        }
+        let mut built = Vec::with_capacity(groups.len());
+        let mut by_key = KeyMap::with_capacity_and_hasher(groups.len(), Default::default());
+        let mut bodies = Bodies::default();
+        for (key, mut entries) in groups {
+            check_sequence(&entries)?;
+            entries.sort_by_key(|(_, p)| p.fixture.sequence.unwrap_or(1));
+            let end = policies[entries[0].0];
+            let validation = entries[0]
+                .1
+                .fixture
+                .request
+                .body
+                .json()
+                .map(|v| validate(&v));
+            let at = built.len();
+            for (_, p) in &entries {
+                let target = p.fixture.request_header("x-amz-target").unwrap_or_default();
+                bodies.add(at, target, p);
+            }
+            built.push(Group {
+                entries: entries.into_iter().map(|(_, p)| p).collect(),
+                cursor: AtomicUsize::new(0),
+                end,
+                validation,
+            });
+            by_key.insert(key, at);
+        }
+        Ok(Index {
+            groups: built,
+            by_key,
+            bodies,
+            all,
+        })
+    }
+
+    /// The fixtures recorded for a request key, if any.
+    pub fn find(&self, key: &RequestKey) -> Option<Found<'_>> {
+        self.by_key.get(key).map(|&at| self.found(at))
+    }
+
+    /// The fixtures of a request whose body is, byte for byte, a recorded JSON
+    /// body as an SDK sends it (see [`bodies`]), with the same method, path and
+    /// target; and that body's value, which is what parsing the request's body
+    /// would give. `None` does not mean there is no match: try
+    /// [`Index::find_value`] with the parsed body.
+    pub fn find_sent(
+        &self,
+        method: &str,
+        path: &str,
+        target: &str,
+        body: &[u8],
+    ) -> Option<(Found<'_>, &Value)> {
+        let recorded = self.bodies.by_bytes(method, path, target, body)?;
+        Some((self.found(recorded.group), recorded.body()))
+    }
+
+    /// The fixtures of a request whose JSON body equals (as a value: key order
+    /// aside) the body of a recorded one, with the same method, path and target:
+    /// what [`Index::find`] gives for the request's canonical key, found without
+    /// building the key. `None` when no recorded body equals this one, which
+    /// does not mean there is no match: `1.0` and `1` are different values with
+    /// one canonical form, for one; ask [`Index::find`] then.
+    pub fn find_value(
+        &self,
+        method: &str,
+        path: &str,
+        target: &str,
+        body: &Value,
+    ) -> Option<Found<'_>> {
+        let recorded = self.bodies.by_value(method, path, target, body)?;
+        Some(self.found(recorded.group))
+    }
+
+    fn found(&self, group: usize) -> Found<'_> {
+        Found {
+            group: &self.groups[group],
+        }
+    }
+
+    /// Finds the fixture for a request and advances its sequence.
+    pub fn lookup(&self, key: &RequestKey) -> Lookup<'_> {
+        self.find(key).map_or(Lookup::Miss, |found| found.take())
+    }
+
+    /// The first fixture with this key, without advancing its sequence.
+    pub fn peek(&self, key: &RequestKey) -> Option<&Prepared> {
+        self.find(key).map(|found| found.first())
+    }
+
+    /// Rewinds every sequence to its first response.
+    pub fn reset(&self) {
+        for g in &self.groups {
+            g.cursor.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Every fixture, in load order.
+    pub fn fixtures(&self) -> &[Arc<Prepared>] {
+        &self.all
+    }
+
+    pub fn len(&self) -> usize {
+        self.all.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.all.is_empty()
+    }
+}
+
+/// A group of one is fine. A bigger group must come from one set and carry
+/// distinct sequence numbers.
+fn check_sequence(entries: &[(&str, Arc<Prepared>)]) -> Result<(), IndexError> {
+    if entries.len() < 2 {
+        return Ok(());
+    }
+    let (set0, first) = &entries[0];
+    let mut seen = std::collections::HashSet::new();
+    for (set, p) in entries {
+        let reason = if set != set0 {
+            Some("they come from different fixture sets".to_owned())
+        } else {
+            match p.fixture.sequence {
+                None => Some("one has no sequence number".to_owned()),
+                Some(n) if !seen.insert(n) => Some(format!("both are sequence {n}")),
+                Some(_) => None,
+            }
+        };
+        if let Some(reason) = reason {
+            let second = if Arc::ptr_eq(p, first) {
+                &entries[1].1
+            } else {
+                p
+            };
+            return Err(IndexError::Sequence {
+                first: first.origin.clone(),
+                second: second.origin.clone(),
+                reason,
+            });
+        }
+    }
+    Ok(())
+}

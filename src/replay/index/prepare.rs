@@ -1,0 +1,166 @@
+//! Preparing fixtures to serve: each response's status, headers and body made
+//! ready once, header maps shared between fixtures, and what serving does not
+//! need handed back to be freed.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+
+use super::{IndexError, Prepared, REQUEST_ID, VOLATILE_HEADERS};
+use crate::fixture::store::LoadedFixture;
+use crate::fixture::{Fixture, Headers, Provenance};
+
+/// Response header maps already built, by their recorded headers: a corpus of
+/// thousands of fixtures has a handful of distinct header sets.
+#[derive(Default)]
+pub(super) struct SharedHeaders {
+    built: HashMap<u64, Vec<SharedHeaderSet>>,
+}
+
+/// Recorded headers, the map served for them, and its template.
+type SharedHeaderSet = (Headers, Arc<HeaderMap>, Arc<HeaderMap>);
+
+impl SharedHeaders {
+    /// The served headers of a fixture, and their template with `x-amzn-requestid`.
+    fn of(
+        &mut self,
+        fixture: &Fixture,
+        origin: &str,
+    ) -> Result<(Arc<HeaderMap>, Arc<HeaderMap>), IndexError> {
+        let recorded = &fixture.response.headers;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for (name, value) in recorded {
+            name.hash(&mut hasher);
+            for v in value.values() {
+                v.hash(&mut hasher);
+            }
+        }
+        let same = self.built.entry(hasher.finish()).or_default();
+        if let Some((_, headers, template)) = same.iter().find(|(h, _, _)| h == recorded) {
+            return Ok((headers.clone(), template.clone()));
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in recorded {
+            if VOLATILE_HEADERS.contains(&name.as_str()) {
+                continue;
+            }
+            let header_err = |reason: String| IndexError::Header {
+                origin: origin.to_owned(),
+                name: name.clone(),
+                reason,
+            };
+            let name =
+                HeaderName::from_bytes(name.as_bytes()).map_err(|e| header_err(e.to_string()))?;
+            for v in value.values() {
+                let v = HeaderValue::from_str(v).map_err(|e| header_err(e.to_string()))?;
+                headers.append(name.clone(), v);
+            }
+        }
+        let mut template = headers.clone();
+        template.insert(REQUEST_ID, HeaderValue::from_static("-"));
+        let (headers, template) = (Arc::new(headers), Arc::new(template));
+        same.push((recorded.clone(), headers.clone(), template.clone()));
+        Ok((headers, template))
+    }
+}
+
+/// What loading allocated for a fixture and the index does not keep; freed by
+/// [`Index::build`] on its own thread.
+#[allow(dead_code)] // held only to be dropped later
+pub(super) struct Leftover {
+    set: String,
+    origin: String,
+    text: String,
+    fixture: Fixture,
+    aside: Aside,
+}
+
+/// The parts of a fixture that serving does not need.
+#[allow(dead_code)] // held only to be dropped later
+struct Aside {
+    provenance: Provenance,
+    description: String,
+    variables: std::collections::BTreeMap<String, String>,
+    response_headers: Headers,
+    response_body: crate::fixture::BodyFields,
+}
+
+/// Hands memory freed after loading back to the operating system. Without it,
+/// glibc keeps the freed pages of the main heap resident: everything allocated
+/// after them keeps the heap from shrinking.
+pub(super) fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: malloc_trim(3) only releases free heap pages; it takes no pointers,
+        // is thread-safe, and has no preconditions.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
+/// Prepares fixture `number`: copies what serving needs (its identity and request, the
+/// response status, headers and body) and hands the rest to `leftovers`.
+pub(super) fn prepare(
+    loaded: LoadedFixture,
+    number: usize,
+    shared: &mut SharedHeaders,
+    leftovers: &std::sync::mpsc::Sender<Leftover>,
+) -> Result<Prepared, IndexError> {
+    let LoadedFixture {
+        origin,
+        set,
+        text,
+        mut fixture,
+    } = loaded;
+    let status = StatusCode::from_u16(fixture.response.status).map_err(|_| IndexError::Status {
+        origin: origin.clone(),
+        status: fixture.response.status,
+    })?;
+    let (headers, template) = shared.of(&fixture, &origin)?;
+    let body = fixture
+        .response
+        .body
+        .bytes()
+        .map_err(|e| IndexError::Body {
+            origin: origin.clone(),
+            message: format!("response.body_base64: {e}"),
+        })?
+        .into_owned();
+    // Serving needs the request side and the identity only (see `Prepared::fixture`):
+    // the rest is moved aside, and what remains is copied.
+    let aside = Aside {
+        provenance: std::mem::replace(
+            &mut fixture.provenance,
+            Provenance::Authored { basis: Vec::new() },
+        ),
+        description: std::mem::take(&mut fixture.description),
+        variables: std::mem::take(&mut fixture.variables),
+        response_headers: std::mem::take(&mut fixture.response.headers),
+        response_body: std::mem::take(&mut fixture.response.body),
+    };
+    let kept = Prepared {
+        number,
+        fixture: Arc::new(fixture.clone()),
+        origin: origin.as_str().to_owned(),
+        status,
+        headers,
+        body: Bytes::from(body),
+        template,
+    };
+    // Only fails once `Index::build` has stopped listening, when freeing here is fine.
+    let _ = leftovers.send(Leftover {
+        set,
+        origin,
+        text,
+        fixture,
+        aside,
+    });
+    Ok(kept)
+}

@@ -3,7 +3,7 @@
 # Mountebank and moto, and the recording proxy against a direct call; see
 # docs/benchmarks.md for the method and the latest results.
 #
-#   scripts/bench.sh            full run: 3 rounds of 5 s runs (about 10 min), rewrites the
+#   scripts/bench.sh            full run: 5 rounds of 5 s runs (about 15 min), rewrites the
 #                               results section of docs/benchmarks.md and docs/benchmarks.svg
 #   scripts/bench.sh --quick    smoke run: 1 round of 2 s runs, report in target/bench/ only
 #   scripts/bench.sh --help     every option (rounds, duration, servers, fixtures, ...)

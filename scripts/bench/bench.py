@@ -986,7 +986,7 @@ def parse_args(argv: list[str]):
     p = argparse.ArgumentParser(prog="scripts/bench.sh", description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 1 round, 2 s runs, no docs update (unless --docs)")
-    p.add_argument("--rounds", type=int, help="rounds (default 3; quick 1)")
+    p.add_argument("--rounds", type=int, help="rounds (default 5; quick 1)")
     p.add_argument("--duration", type=int, help="seconds per wrk run (default 5; quick 2)")
     p.add_argument("--warmup", type=int, help="seconds of warm-up per server start, 0 for none (default 2; quick 1)")
     p.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
@@ -1003,7 +1003,7 @@ def parse_args(argv: list[str]):
     p.add_argument("--from-json", type=Path, help="re-render the report from a results JSON, no measuring")
     a = p.parse_args(argv)
     a.argv = argv
-    a.rounds = a.rounds or (1 if a.quick else 3)
+    a.rounds = a.rounds or (1 if a.quick else 5)
     a.duration = a.duration or (2 if a.quick else 5)
     a.warmup = a.warmup if a.warmup is not None else (1 if a.quick else 2)
     a.servers = [s for s in a.servers.split(",") if s]

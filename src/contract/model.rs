@@ -21,6 +21,8 @@ pub const METHOD: &str = "POST";
 pub const PATH: &str = "/";
 /// Headers that a client's SigV4 signature must cover.
 pub const REQUIRED_SIGNED_HEADERS: [&str; 3] = ["host", "x-amz-date", "x-amz-target"];
+/// `x-amz-target`, as a header name ready to look up.
+pub static X_AMZ_TARGET: http::HeaderName = http::HeaderName::from_static("x-amz-target");
 
 /// One input member of `AdminForgetDeviceRequest`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,8 +12,7 @@ use crate::contract::awsjson::is_awsjson_content_type;
 use crate::contract::model;
 use crate::contract::validate::{validate, Validation};
 
-/// `x-amz-target`, as a header name ready to look up.
-pub static X_AMZ_TARGET: http::HeaderName = http::HeaderName::from_static("x-amz-target");
+pub use crate::contract::model::X_AMZ_TARGET;
 
 /// A header's value as text, invalid UTF-8 replaced (`String::from_utf8_lossy`),
 /// without its slow path when the value is valid.

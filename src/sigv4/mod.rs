@@ -26,12 +26,12 @@ pub use structure::*;
 pub use verify::*;
 
 /// The signing name AdminForgetDevice requests must use.
-pub const SERVICE: &str = "cognito-idp";
+pub const SERVICE: &str = crate::contract::model::SIGNING_NAME;
 pub(crate) const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 pub(crate) const X_AMZ_DATE: &str = "x-amz-date";
 pub(crate) const X_AMZ_TOKEN: &str = "x-amz-security-token";
 /// Headers every AdminForgetDevice signature must cover.
-pub(crate) const REQUIRED_SIGNED: [&str; 3] = ["host", X_AMZ_DATE, "x-amz-target"];
+pub(crate) const REQUIRED_SIGNED: [&str; 3] = crate::contract::model::REQUIRED_SIGNED_HEADERS;
 /// Headers [`sign_headers`] signs when present (x-amz-date is always added), like botocore.
 pub(crate) const BOTOCORE_SIGNED: [&str; 3] = ["content-type", "host", "x-amz-target"];
 

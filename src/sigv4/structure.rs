@@ -6,6 +6,7 @@ use http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use super::*;
+use crate::contract::model;
 
 /// Parses `YYYYMMDDTHHMMSSZ` (UTC) into a time; `None` if the form or a field is invalid.
 pub(crate) fn parse_amz_date(s: &str) -> Option<SystemTime> {
@@ -193,7 +194,6 @@ impl SignedList {
 
 /// `x-amz-date`, as a header name ready to look up.
 static X_AMZ_DATE_NAME: HeaderName = HeaderName::from_static(X_AMZ_DATE);
-static X_AMZ_TARGET_NAME: HeaderName = HeaderName::from_static("x-amz-target");
 
 /// Whether the request has a header `name` (lowercase, as SignedHeaders lists
 /// it). The names SDKs sign are looked up as ready-made [`HeaderName`]s, which
@@ -203,7 +203,7 @@ fn carries(headers: &HeaderMap, name: &str) -> bool {
         "host" => &HOST,
         "content-type" => &CONTENT_TYPE,
         X_AMZ_DATE => &X_AMZ_DATE_NAME,
-        "x-amz-target" => &X_AMZ_TARGET_NAME,
+        "x-amz-target" => &model::X_AMZ_TARGET,
         other => return headers.contains_key(other),
     };
     headers.contains_key(known)

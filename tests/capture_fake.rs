@@ -29,7 +29,6 @@ use fake_cognito::{FakeCognito, ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
 use tapedeck::fixture::set::SequenceEnd;
 use tapedeck::fixture::store::{self, LoadedFixture};
 use tapedeck::fixture::RequestKey;
-use tapedeck::lint;
 use tapedeck::net::awsjson::{Auth as CallAuth, Client};
 use tapedeck::net::credentials::Signer;
 use tapedeck::net::upstream::{Timeouts, Upstream};
@@ -98,17 +97,6 @@ fn expected_observed(s: &Scenario) -> String {
 
 fn load(dir: &Path) -> Vec<LoadedFixture> {
     store::load_path(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-}
-
-fn assert_lints_clean(dir: &Path) {
-    let report = lint::lint(store::read_path(dir).expect("fixture directory readable"));
-    let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
-    assert!(
-        report.is_clean(),
-        "lint problems in {}:\n{}",
-        dir.display(),
-        problems.join("\n")
-    );
 }
 
 /// The coverage table without what differs between runs (pool ids, fixture
@@ -380,7 +368,7 @@ async fn capture_observes_every_provokable_scenario_and_cleans_up() {
         assert_eq!(f.fixture.scenario.as_deref(), Some(s.id));
         assert!(!f.text.contains(ACCESS_KEY_ID), "{}", f.origin);
     }
-    assert_lints_clean(&out);
+    common::assert_lints_clean(&out);
 
     // forget, then forget again: one request, a sequence of two.
     let by_scenario = |id: &str| {
@@ -646,7 +634,7 @@ async fn throttle_burst_is_bounded(
         .filter(|c| c.error_type.as_deref() == Some("TooManyRequestsException"))
         .count();
     assert!(throttled_answers <= 1, "kept going after being throttled");
-    assert_lints_clean(dir.path());
+    common::assert_lints_clean(dir.path());
     assert!(fake.pool_ids().is_empty());
 }
 
@@ -684,7 +672,7 @@ async fn throttle_burst_in_a_full_run_records_its_own_sequence() {
         );
     }
     assert_eq!(fake.count("AdminForgetDevice"), provokable().count() + 2);
-    assert_lints_clean(dir.path());
+    common::assert_lints_clean(dir.path());
     let loaded = load(dir.path());
     let fixture = |id: &str| {
         &loaded
@@ -875,7 +863,7 @@ async fn cli_captures_against_the_fake() {
     }
     assert!(stderr.contains("capture: DeleteUserPool"), "{stderr}");
     assert_eq!(load(&out).len(), 3);
-    assert_lints_clean(&out);
+    common::assert_lints_clean(&out);
     assert!(fake.pool_ids().is_empty());
     assert_eq!(fake.count("DeleteUserPool"), 1);
 }

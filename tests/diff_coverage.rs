@@ -11,11 +11,12 @@
 //! - coverage of reference + the moto 5.2.5 set: `recorded` exactly where a moto
 //!   fixture names a scenario (or records an error type).
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::Read as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -32,41 +33,13 @@ const MOTO_SET: &str = concat!(
 
 /// Runs the binary, killed after 60 s.
 fn tapedeck(args: &[&str]) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("tapedeck starts");
-    let pipe = |mut r: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = r.read_to_end(&mut buf);
-            buf
-        })
-    };
-    let out = pipe(Box::new(child.stdout.take().unwrap()));
-    let err = pipe(Box::new(child.stderr.take().unwrap()));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("tapedeck {args:?} did not finish within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
+    common::process::output_within(
+        Command::new(BIN)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG"),
+        Duration::from_secs(60),
+    )
 }
 
 fn stdout(o: &Output) -> String {

@@ -310,33 +310,6 @@ impl Drop for Tmpfs {
 // Misbehaving upstreams.
 // ---------------------------------------------------------------------------
 
-/// Reads one request (head and Content-Length body) within 5 s.
-async fn read_request(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let read = async {
-        while let Ok(n) = stream.read(&mut chunk).await {
-            if n == 0 {
-                break;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-            let text = String::from_utf8_lossy(&buf).to_ascii_lowercase();
-            if let Some(end) = text.find("\r\n\r\n") {
-                let length: usize = text[..end]
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(0);
-                if buf.len() >= end + 4 + length {
-                    break;
-                }
-            }
-        }
-    };
-    let _ = tokio::time::timeout(Duration::from_secs(5), read).await;
-    buf
-}
-
 /// How a raw upstream misbehaves on each connection.
 #[derive(Clone, Copy)]
 enum Misbehaviour {
@@ -356,7 +329,7 @@ async fn raw_upstream(how: Misbehaviour, bad: usize) -> SocketAddr {
             let Ok((mut stream, _)) = listener.accept().await else {
                 return;
             };
-            let _ = read_request(&mut stream).await;
+            let _ = common::read_http_request(&mut stream).await;
             if i >= bad {
                 let ok = format!(
                     "HTTP/1.1 400 Bad Request\r\ncontent-type: {CT}\r\nx-amzn-errortype: UserNotFoundException:\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{NOT_FOUND_BODY}",

@@ -37,7 +37,6 @@ use regex::Regex;
 use common::{Answer, HttpClient, CT, TARGET};
 use tapedeck::fixture::store::{self, LoadedFixture};
 use tapedeck::fixture::{to_canonical_string, Fixture, HeaderValue as FixtureHeader};
-use tapedeck::lint;
 use tapedeck::replay::sigv4;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tapedeck");
@@ -303,14 +302,9 @@ fn recorded(dir: &Path, scenario: &str) -> Fixture {
     found.remove(0)
 }
 
+/// [`common::assert_lints_clean`], and the directory is not empty.
 fn assert_lints_clean(dir: &Path) {
-    let report = lint::lint(store::read_path(dir).expect("readable"));
-    let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
-    assert!(
-        problems.is_empty(),
-        "lint problems:\n{}",
-        problems.join("\n")
-    );
+    let report = common::assert_lints_clean(dir);
     assert!(report.fixtures > 0, "nothing to lint in {}", dir.display());
 }
 

@@ -30,7 +30,7 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode, Uri};
 use http_body_util::{BodyExt as _, Full};
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpListener;
 use wiremock::matchers::{any, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -237,18 +237,6 @@ fn only_fixture(out: &Path) -> Fixture {
     fixtures_in(out).pop().unwrap()
 }
 
-/// `tapedeck lint` finds nothing wrong with what was recorded.
-fn assert_lints_clean(out: &Path) {
-    let report = tapedeck::lint::lint(store::read_path(out).expect("the out dir is readable"));
-    let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
-    assert!(
-        report.is_clean(),
-        "{}:\n{}",
-        report.summary(),
-        problems.join("\n")
-    );
-}
-
 /// A fixture as JSON with what changes from run to run replaced: the time, the
 /// upstream's random port (in provenance and description).
 fn stable_view(fixture: &Fixture) -> Value {
@@ -290,38 +278,12 @@ async fn raw_upstream(reply: &'static [u8], connections: usize) -> SocketAddr {
             let Ok((mut stream, _)) = listener.accept().await else {
                 return;
             };
-            let read = tokio::time::timeout(Duration::from_secs(5), read_http_request(&mut stream));
-            let _ = read.await;
+            let _ = common::read_http_request(&mut stream).await;
             let _ = stream.write_all(reply).await;
             let _ = stream.shutdown().await;
         }
     });
     addr
-}
-
-/// Reads one HTTP/1.1 request with a Content-Length body (at most 64 KiB).
-async fn read_http_request(stream: &mut tokio::net::TcpStream) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while buf.len() < 64 * 1024 {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        let text = String::from_utf8_lossy(&buf).to_ascii_lowercase();
-        if let Some(end) = text.find("\r\n\r\n") {
-            let length: usize = text[..end]
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + length {
-                break;
-            }
-        }
-    }
-    Ok(buf)
 }
 
 /// A CA and a server certificate for `localhost` and 127.0.0.1 signed by it.
@@ -598,7 +560,7 @@ async fn each_outcome_is_passed_through_and_recorded_as_one_clean_fixture(
         fixture.response.body.bytes().unwrap().as_ref(),
         answer.body.as_bytes()
     );
-    assert_lints_clean(out.path());
+    common::assert_lints_clean(out.path());
     insta::assert_json_snapshot!(format!("outcome-{name}"), stable_view(&fixture));
 }
 
@@ -986,7 +948,7 @@ async fn two_hundred_parallel_exchanges_give_two_hundred_complete_fixtures() {
     users.sort();
     let expected: Vec<String> = (0..N).map(|i| format!("parallel-user-{i:03}")).collect();
     assert_eq!(users, expected, "one fixture per request");
-    assert_lints_clean(out.path());
+    common::assert_lints_clean(out.path());
 }
 
 // ---------------------------------------------------------------------------
@@ -1033,7 +995,7 @@ async fn the_same_request_with_a_new_answer_becomes_the_next_step_of_a_sequence(
         fixtures[0].request, fixtures[1].request,
         "one request, two answers"
     );
-    assert_lints_clean(out.path());
+    common::assert_lints_clean(out.path());
 }
 
 #[tokio::test]
@@ -1072,7 +1034,7 @@ async fn a_restarted_proxy_continues_the_sequences_already_on_disk() {
         .map(|f| (f.sequence, f.response.status))
         .collect();
     assert_eq!(steps, [(Some(1), 200), (Some(2), 400)]);
-    assert_lints_clean(out.path());
+    common::assert_lints_clean(out.path());
 }
 
 // ---------------------------------------------------------------------------
@@ -1103,7 +1065,7 @@ async fn a_tls_upstream_is_trusted_with_its_ca_file_and_refused_without() {
         &fixture.provenance,
         tapedeck::fixture::Provenance::Recorded { endpoint, .. } if *endpoint == format!("localhost:{port}")
     ));
-    assert_lints_clean(&trusted_out);
+    common::assert_lints_clean(&trusted_out);
 
     // Without it: the certificate is not trusted, nothing is sent, nothing recorded.
     let untrusted_out = dir.path().join("untrusted");

@@ -16,11 +16,10 @@
 
 mod common;
 
-use std::io::Read as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use wiremock::matchers::any;
@@ -1344,51 +1343,23 @@ async fn markdown_has_the_summary_and_one_row_per_fixture() {
 /// Runs the tapedeck binary with test credentials (no AWS config files, no
 /// instance metadata), killing it after [`RUN_BUDGET`].
 fn tapedeck(args: &[&str]) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", "AKIDVERIFYCLITEST")
-        .env("AWS_SECRET_ACCESS_KEY", "verify-cli-test-secret")
-        .env("AWS_CONFIG_FILE", "/nonexistent/tapedeck-test/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/tapedeck-test/credentials",
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("NO_COLOR", "1")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("tapedeck starts");
-    let pipe = |mut r: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = r.read_to_end(&mut buf);
-            buf
-        })
-    };
-    let out = pipe(Box::new(child.stdout.take().unwrap()));
-    let err = pipe(Box::new(child.stderr.take().unwrap()));
-    let deadline = Instant::now() + RUN_BUDGET;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("tapedeck {args:?} did not finish within {RUN_BUDGET:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
+    common::process::output_within(
+        Command::new(BIN)
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "AKIDVERIFYCLITEST")
+            .env("AWS_SECRET_ACCESS_KEY", "verify-cli-test-secret")
+            .env("AWS_CONFIG_FILE", "/nonexistent/tapedeck-test/config")
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/tapedeck-test/credentials",
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("NO_COLOR", "1")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("RUST_LOG"),
+        RUN_BUDGET,
+    )
 }
 
 async fn tapedeck_async(args: Vec<String>) -> Output {

@@ -117,3 +117,50 @@ pub async fn admin(client: &HttpClient, url: &str, route: &str) -> Value {
     .await
     .json()
 }
+
+/// Asserts that the fixtures in `dir` lint clean, listing every problem, and
+/// hands back the report.
+pub fn assert_lints_clean(dir: &std::path::Path) -> tapedeck::lint::Report {
+    let report = tapedeck::lint::lint(store::read_path(dir).expect("fixture directory readable"));
+    let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert!(
+        report.is_clean(),
+        "lint problems in {} ({}):\n{}",
+        dir.display(),
+        report.summary(),
+        problems.join("\n")
+    );
+    report
+}
+
+/// Reads one HTTP/1.1 request (head and Content-Length body, at most 64 KiB)
+/// from a raw upstream's connection, giving up after 5 s.
+pub async fn read_http_request(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+    use tokio::io::AsyncReadExt as _;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let read = async {
+        while buf.len() < 64 * 1024 {
+            let Ok(n) = stream.read(&mut chunk).await else {
+                break;
+            };
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length: usize = text[..end]
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                if buf.len() >= end + 4 + length {
+                    break;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), read).await;
+    buf
+}

@@ -59,3 +59,46 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// Runs `cmd` to the end with stdin closed and stdout and stderr captured,
+/// killing it (and failing the test) if it takes longer than `budget`.
+pub fn output_within(cmd: &mut Command, budget: std::time::Duration) -> std::process::Output {
+    use std::io::Read as _;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tapedeck starts");
+    let pipe = |mut r: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out = pipe(Box::new(child.stdout.take().expect("stdout")));
+    let err = pipe(Box::new(child.stderr.take().expect("stderr")));
+    let deadline = std::time::Instant::now() + budget;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            // Program and arguments only: the environment may hold credentials.
+            let args: Vec<_> = cmd.get_args().collect();
+            panic!(
+                "{:?} {args:?} did not finish within {budget:?}",
+                cmd.get_program()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    std::process::Output {
+        status,
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    }
+}

@@ -955,18 +955,25 @@ async fn two_hundred_parallel_exchanges_give_two_hundred_complete_fixtures() {
 // 5. Sequences.
 // ---------------------------------------------------------------------------
 
-#[tokio::test]
-async fn the_same_request_with_a_new_answer_becomes_the_next_step_of_a_sequence() {
+/// An upstream that answers the first `successes` requests with SUCCESS and
+/// every later one with DEVICE_NOT_FOUND.
+async fn succeeds_then_not_found(successes: u64) -> MockServer {
     let upstream = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(SUCCESS.template())
-        .up_to_n_times(1)
+        .up_to_n_times(successes)
         .mount(&upstream)
         .await;
     Mock::given(method("POST"))
         .respond_with(DEVICE_NOT_FOUND.template())
         .mount(&upstream)
         .await;
+    upstream
+}
+
+#[tokio::test]
+async fn the_same_request_with_a_new_answer_becomes_the_next_step_of_a_sequence() {
+    let upstream = succeeds_then_not_found(1).await;
     let out = tempfile::tempdir().unwrap();
     let proxy = start_proxy(ProxySetup::new(upstream.uri()), out.path()).await;
     let client = common::client();
@@ -1000,16 +1007,7 @@ async fn the_same_request_with_a_new_answer_becomes_the_next_step_of_a_sequence(
 
 #[tokio::test]
 async fn a_restarted_proxy_continues_the_sequences_already_on_disk() {
-    let upstream = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(SUCCESS.template())
-        .up_to_n_times(2)
-        .mount(&upstream)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(DEVICE_NOT_FOUND.template())
-        .mount(&upstream)
-        .await;
+    let upstream = succeeds_then_not_found(2).await;
     let out = tempfile::tempdir().unwrap();
     let client = common::client();
     let body = forget_body(USER, DEVICE);

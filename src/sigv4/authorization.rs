@@ -106,7 +106,7 @@ impl<'a> Authorization<'a> {
 /// The first `needle` in `haystack`: `memchr` for long haystacks, a plain loop
 /// for short ones, where setting up `memchr`'s vector search costs more than it
 /// saves.
-pub(crate) fn find_byte(needle: u8, haystack: &[u8]) -> Option<usize> {
+fn find_byte(needle: u8, haystack: &[u8]) -> Option<usize> {
     if haystack.len() < 32 {
         haystack.iter().position(|b| *b == needle)
     } else {

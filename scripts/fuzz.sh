@@ -11,7 +11,7 @@
 # Each target runs for SECS seconds (default 30) with AddressSanitizer, starting
 # from the committed seeds (fuzz/seeds/<target>/) and the bundled fixtures, and
 # keeps what it finds in fuzz/corpus/<target>/ (git-ignored). A crash is saved
-# in fuzz/artifacts/<target>/ and fails the run; tests/prop_fuzz_corpus.rs then
+# in fuzz/artifacts/<target>/ and fails the run; tests/it/prop_fuzz_corpus.rs then
 # replays it on stable in every `cargo test` until it is fixed.
 #
 # Needs a nightly toolchain (`rustup toolchain list`); the build uses the same
@@ -41,7 +41,7 @@ done
 
 if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
     echo "fuzz.sh: no nightly toolchain here (rustup toolchain list), and toolchains cannot be downloaded on this machine."
-    echo "fuzz.sh: the fuzz targets still run on stable over their seed corpus: cargo test --test prop_fuzz_corpus"
+    echo "fuzz.sh: the fuzz targets still run on stable over their seed corpus: cargo test --test it prop_fuzz_corpus::"
     echo "fuzz: 0 passed, 0 failed, ${#targets[@]} skipped"
     exit "$require"
 fi

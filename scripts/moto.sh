@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A local moto 5.2.5 server (from .venv, see scripts/requirements.txt) that checks
-# SigV4 signatures, for tests/record_moto.rs.
+# SigV4 signatures, for tests/it/record_moto.rs.
 #
 #   scripts/moto.sh start   start it (or reuse a healthy one), bootstrap an IAM key
 #   scripts/moto.sh url     print its URL (exit 1 when it is not running)

@@ -1,6 +1,6 @@
 //! The bodies of tapedeck's fuzz targets, shared by the libFuzzer binaries in
 //! `fuzz_targets/` (nightly, `scripts/fuzz.sh`) and by the stable corpus replay
-//! in `tests/prop_fuzz_corpus.rs`, which includes this file with `#[path]`.
+//! in `tests/it/prop_fuzz_corpus.rs`, which includes this file with `#[path]`.
 //! It must therefore depend on nothing but `tapedeck` and the crates tapedeck
 //! itself depends on (`http`, `serde_json`).
 //!
@@ -39,7 +39,7 @@ pub fn fixture_parser(data: &[u8]) {
             let second = parse_fixture(origin, &canonical)
                 .unwrap_or_else(|e| panic!("the canonical text of a loaded fixture fails: {e}"));
             // serde_json's default parser may read a float back one ULP off
-            // (tests/prop_fixture.rs, floats_survive_a_load_and_write_cycle):
+            // (tests/it/prop_fixture.rs, floats_survive_a_load_and_write_cycle):
             // only then may the second load differ.
             let same = second == first && to_canonical_string(&second) == canonical;
             assert!(

@@ -300,7 +300,7 @@ def peer_stub_bodies(n: int, work: Workload) -> list[tuple[dict, bytes]]:
 
 
 def write_corpus(n: int, dest: Path, work: Workload) -> Path:
-    """A fixture directory: n-1 generated users (as tests/replay.rs big_corpus does),
+    """A fixture directory: n-1 generated users (as tests/it/replay.rs big_corpus does),
     then the measured unknown-user fixture last."""
     dest.mkdir(parents=True, exist_ok=True)
     for i, (req, answer) in enumerate(peer_stub_bodies(n, work)):

@@ -15,7 +15,7 @@
 //!   `--ca-file`, upstream failures, an unwritable output directory, oversized
 //!   bodies and refused redaction all behave as `src/record/proxy.rs` documents.
 
-mod common;
+use crate::support;
 
 use std::convert::Infallible;
 use std::io::{BufRead as _, BufReader};
@@ -35,7 +35,7 @@ use tokio::net::TcpListener;
 use wiremock::matchers::{any, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use common::{Answer, HttpClient, CT, TARGET};
+use crate::support::{Answer, HttpClient, CT, TARGET};
 use tapedeck::fixture::redact::RedactConfig;
 use tapedeck::fixture::{store, Fixture};
 use tapedeck::net::Limits;
@@ -96,7 +96,7 @@ async fn send_signed(
         ),
         ("accept-encoding", "gzip"),
     ];
-    common::send(client, proxy, "POST", "/", &headers, body.to_owned()).await
+    support::send(client, proxy, "POST", "/", &headers, body.to_owned()).await
 }
 
 /// [`send_signed`] with an ordinary client identity.
@@ -278,7 +278,7 @@ async fn raw_upstream(reply: &'static [u8], connections: usize) -> SocketAddr {
             let Ok((mut stream, _)) = listener.accept().await else {
                 return;
             };
-            let _ = common::read_http_request(&mut stream).await;
+            let _ = support::read_http_request(&mut stream).await;
             let _ = stream.write_all(reply).await;
             let _ = stream.shutdown().await;
         }
@@ -510,7 +510,7 @@ async fn each_outcome_is_passed_through_and_recorded_as_one_clean_fixture(
     let proxy = start_proxy(ProxySetup::new(upstream.uri()), out.path()).await;
     let body = forget_body(user, device_key);
 
-    let got = bounded(send(&common::client(), &proxy, &body)).await;
+    let got = bounded(send(&support::client(), &proxy, &body)).await;
 
     assert_passed_through(&got, &answer);
     assert_eq!(
@@ -560,7 +560,7 @@ async fn each_outcome_is_passed_through_and_recorded_as_one_clean_fixture(
         fixture.response.body.bytes().unwrap().as_ref(),
         answer.body.as_bytes()
     );
-    common::assert_lints_clean(out.path());
+    support::assert_lints_clean(out.path());
     insta::assert_json_snapshot!(format!("outcome-{name}"), stable_view(&fixture));
 }
 
@@ -634,7 +634,7 @@ async fn the_proxy_replaces_the_clients_signature_with_one_that_verifies() {
     let out = tempfile::tempdir().unwrap();
     let proxy = start_proxy(ProxySetup::new(upstream.uri()), out.path()).await;
 
-    let got = bounded(send(&common::client(), &proxy, &forget_body(USER, DEVICE))).await;
+    let got = bounded(send(&support::client(), &proxy, &forget_body(USER, DEVICE))).await;
 
     assert_eq!(got.status, StatusCode::OK, "upstream said: {:?}", got.body);
     let received = upstream.received_requests().await.unwrap();
@@ -670,7 +670,7 @@ async fn the_sigv4_matcher_rejects_a_proxy_signing_with_other_credentials() {
     );
     let proxy = start_proxy(setup, out.path()).await;
 
-    let got = bounded(send(&common::client(), &proxy, &forget_body(USER, DEVICE))).await;
+    let got = bounded(send(&support::client(), &proxy, &forget_body(USER, DEVICE))).await;
 
     assert_eq!(
         got.status.as_u16(),
@@ -688,7 +688,7 @@ async fn the_proxys_session_token_is_forwarded_under_the_signature() {
     setup.signing = resign(PROXY_AKID, PROXY_SECRET, Some(TOKEN));
     let proxy = start_proxy(setup, out.path()).await;
 
-    let got = bounded(send(&common::client(), &proxy, &forget_body(USER, DEVICE))).await;
+    let got = bounded(send(&support::client(), &proxy, &forget_body(USER, DEVICE))).await;
 
     assert_eq!(got.status, StatusCode::OK, "upstream said: {:?}", got.body);
     let received = upstream.received_requests().await.unwrap();
@@ -853,7 +853,7 @@ async fn secrets_reach_neither_the_fixtures_nor_the_log() {
         &stderr,
     );
 
-    let client = common::client();
+    let client = support::client();
     for user in [USER, "tapedeck-ghost"] {
         let body = forget_body(user, DEVICE);
         let got = bounded(send_signed(
@@ -912,7 +912,7 @@ async fn two_hundred_parallel_exchanges_give_two_hundred_complete_fixtures() {
     setup.redact.keep_usernames = true;
     let proxy = start_proxy(setup, out.path()).await;
 
-    let client = common::client();
+    let client = support::client();
     let mut exchanges = tokio::task::JoinSet::new();
     for i in 0..N {
         let (client, proxy) = (client.clone(), proxy.clone());
@@ -948,7 +948,7 @@ async fn two_hundred_parallel_exchanges_give_two_hundred_complete_fixtures() {
     users.sort();
     let expected: Vec<String> = (0..N).map(|i| format!("parallel-user-{i:03}")).collect();
     assert_eq!(users, expected, "one fixture per request");
-    common::assert_lints_clean(out.path());
+    support::assert_lints_clean(out.path());
 }
 
 // ---------------------------------------------------------------------------
@@ -976,7 +976,7 @@ async fn the_same_request_with_a_new_answer_becomes_the_next_step_of_a_sequence(
     let upstream = succeeds_then_not_found(1).await;
     let out = tempfile::tempdir().unwrap();
     let proxy = start_proxy(ProxySetup::new(upstream.uri()), out.path()).await;
-    let client = common::client();
+    let client = support::client();
     let body = forget_body(USER, DEVICE);
 
     let first = bounded(send(&client, &proxy, &body)).await;
@@ -1002,14 +1002,14 @@ async fn the_same_request_with_a_new_answer_becomes_the_next_step_of_a_sequence(
         fixtures[0].request, fixtures[1].request,
         "one request, two answers"
     );
-    common::assert_lints_clean(out.path());
+    support::assert_lints_clean(out.path());
 }
 
 #[tokio::test]
 async fn a_restarted_proxy_continues_the_sequences_already_on_disk() {
     let upstream = succeeds_then_not_found(2).await;
     let out = tempfile::tempdir().unwrap();
-    let client = common::client();
+    let client = support::client();
     let body = forget_body(USER, DEVICE);
 
     let first_run = start_proxy(ProxySetup::new(upstream.uri()), out.path()).await;
@@ -1032,7 +1032,7 @@ async fn a_restarted_proxy_continues_the_sequences_already_on_disk() {
         .map(|f| (f.sequence, f.response.status))
         .collect();
     assert_eq!(steps, [(Some(1), 200), (Some(2), 400)]);
-    common::assert_lints_clean(out.path());
+    support::assert_lints_clean(out.path());
 }
 
 // ---------------------------------------------------------------------------
@@ -1046,7 +1046,7 @@ async fn a_tls_upstream_is_trusted_with_its_ca_file_and_refused_without() {
     let ca_file = dir.path().join("ca.pem");
     std::fs::write(&ca_file, &pki.ca_pem).unwrap();
     let (port, answered) = tls_upstream(pki.server).await;
-    let client = common::client();
+    let client = support::client();
     let body = forget_body("tapedeck-ghost", DEVICE);
 
     // With --ca-file: forwarded over TLS and recorded.
@@ -1063,7 +1063,7 @@ async fn a_tls_upstream_is_trusted_with_its_ca_file_and_refused_without() {
         &fixture.provenance,
         tapedeck::fixture::Provenance::Recorded { endpoint, .. } if *endpoint == format!("localhost:{port}")
     ));
-    common::assert_lints_clean(&trusted_out);
+    support::assert_lints_clean(&trusted_out);
 
     // Without it: the certificate is not trusted, nothing is sent, nothing recorded.
     let untrusted_out = dir.path().join("untrusted");
@@ -1118,7 +1118,7 @@ async fn an_upstream_that_is_down_gives_502_unreachable_and_no_fixture() {
     )
     .await;
 
-    let got = bounded(send(&common::client(), &proxy, &forget_body(USER, DEVICE))).await;
+    let got = bounded(send(&support::client(), &proxy, &forget_body(USER, DEVICE))).await;
 
     assert_tapedeck_error(&got, StatusCode::BAD_GATEWAY, "upstream-unreachable");
     assert!(files_under(out.path()).is_empty());
@@ -1133,7 +1133,7 @@ async fn an_upstream_slower_than_the_read_timeout_gives_504_and_no_fixture() {
     let proxy = start_proxy(setup, out.path()).await;
 
     let started = std::time::Instant::now();
-    let got = bounded(send(&common::client(), &proxy, &forget_body(USER, DEVICE))).await;
+    let got = bounded(send(&support::client(), &proxy, &forget_body(USER, DEVICE))).await;
 
     assert!(
         started.elapsed() < Duration::from_millis(2900),
@@ -1150,7 +1150,7 @@ async fn an_upstream_that_closes_mid_body_gives_502_failed_and_no_fixture() {
     let out = tempfile::tempdir().unwrap();
     let proxy = start_proxy(ProxySetup::new(format!("http://{addr}")), out.path()).await;
 
-    let got = bounded(send(&common::client(), &proxy, &forget_body(USER, DEVICE))).await;
+    let got = bounded(send(&support::client(), &proxy, &forget_body(USER, DEVICE))).await;
 
     assert_tapedeck_error(&got, StatusCode::BAD_GATEWAY, "upstream-failed");
     assert!(files_under(out.path()).is_empty());
@@ -1184,7 +1184,7 @@ async fn an_unwritable_output_directory_still_answers_marked_not_recorded() {
     let proxy = start_proxy(ProxySetup::new(upstream.uri()), &out).await;
 
     let got = bounded(send(
-        &common::client(),
+        &support::client(),
         &proxy,
         &forget_body("tapedeck-ghost", DEVICE),
     ))
@@ -1214,7 +1214,7 @@ async fn a_body_over_one_mebibyte_is_refused_with_413_before_the_upstream() {
         "u".repeat(tapedeck::net::MAX_BODY)
     );
 
-    let got = bounded(send(&common::client(), &proxy, &oversized)).await;
+    let got = bounded(send(&support::client(), &proxy, &oversized)).await;
 
     assert_eq!(got.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(got.header("x-tapedeck-error"), Some("body-too-large"));
@@ -1235,7 +1235,7 @@ async fn a_secret_in_the_answer_is_passed_on_but_never_written() {
     let out = tempfile::tempdir().unwrap();
     let proxy = start_proxy(ProxySetup::new(upstream.uri()), out.path()).await;
 
-    let got = bounded(send(&common::client(), &proxy, &forget_body(USER, DEVICE))).await;
+    let got = bounded(send(&support::client(), &proxy, &forget_body(USER, DEVICE))).await;
 
     assert_passed_through(&got, &LEAKY);
     assert_eq!(got.header("x-tapedeck-warning"), Some("not-recorded"));

@@ -12,7 +12,7 @@
 //! - nothing else is there but hidden `.tapedeck-*.tmp` leftovers of atomic
 //!   writes, which the loader ignores (checked with a planted, truncated one).
 
-mod common;
+use crate::support;
 
 use std::fs;
 use std::os::unix::process::ExitStatusExt as _;
@@ -26,7 +26,7 @@ use http::Request;
 use http_body_util::{BodyExt as _, Full};
 use tokio::sync::Semaphore;
 
-use common::{HttpClient, CT, TARGET};
+use crate::support::{HttpClient, CT, TARGET};
 use tapedeck::fixture::store::{self, parse_fixture};
 use tapedeck::fixture::to_canonical_string;
 use tapedeck::lint;
@@ -38,7 +38,7 @@ const KILL_AFTER: usize = 100;
 /// Upper bound for the burst and the kill.
 const BUDGET: Duration = Duration::from_secs(40);
 
-use common::process::Server;
+use crate::support::process::Server;
 
 fn username(i: usize) -> String {
     format!("tapedeck-burst-{i:03}")
@@ -73,7 +73,7 @@ fn assert_no_problems(problems: &Mutex<Vec<String>>) {
 /// Fires the burst and SIGKILLs the proxy once [`KILL_AFTER`] answers are in.
 /// Returns the usernames that got an answer before the kill.
 async fn burst_then_kill(proxy: &mut Server) -> Vec<String> {
-    let client = common::client();
+    let client = support::client();
     let answered = Arc::new(Mutex::new(Vec::new()));
     let problems = Arc::new(Mutex::new(Vec::<String>::new()));
     let count = Arc::new(AtomicUsize::new(0));

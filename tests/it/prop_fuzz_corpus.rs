@@ -12,7 +12,7 @@
 //! `scripts/fuzz.sh`), but it keeps the targets compiling and their seeds
 //! passing in every `cargo test`.
 
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 mod fuzz_targets;
 
 use std::path::{Path, PathBuf};
@@ -23,9 +23,7 @@ use serde_json::{json, Value};
 
 use fuzz_targets::{decode_request, fixture_parser, reference_requests, replay_request, Served};
 
-#[path = "common/proptest_config.rs"]
-mod proptest_config;
-use proptest_config::config;
+use crate::support::proptest_config::config;
 
 const T: &str = "AWSCognitoIdentityProviderService.AdminForgetDevice";
 const CT: &str = "application/x-amz-json-1.1";

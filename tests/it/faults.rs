@@ -12,7 +12,7 @@
 //! | output dir replaced mid-run | the directory renamed away and a regular file put in its place | `the_output_directory_replaced_by_a_file_…` |
 //! | disk full | a 64 KiB tmpfs mounted on the output directory (root only) | `a_full_disk_…` |
 //! | write error (any user) | `prlimit --fsize` on the `tapedeck record` binary: writes fail with EFBIG | `a_write_error_from_a_file_size_limit_…` |
-//! | SIGKILL during writes | covered by `tests/record_kill.rs` (`kill_9_mid_burst_leaves_only_complete_lint_clean_fixtures`), not repeated here | — |
+//! | SIGKILL during writes | covered by `tests/it/record_kill.rs` (`kill_9_mid_burst_leaves_only_complete_lint_clean_fixtures`), not repeated here | — |
 //! | request smuggling | raw requests with conflicting framing to replay and to the proxy | `smuggling_…` |
 //!
 //! Why these techniques: the tests run as root in CI, and root ignores
@@ -26,7 +26,7 @@
 //! passes, and the file-size-limit test — which needs no privilege — injects
 //! a write error on the same write path instead.
 
-mod common;
+use crate::support;
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::SocketAddr;
@@ -43,7 +43,7 @@ use tokio::net::TcpListener;
 use wiremock::matchers::{body_string_contains, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use common::{CT, TARGET};
+use crate::support::{CT, TARGET};
 use tapedeck::fixture::redact::RedactConfig;
 use tapedeck::fixture::set::SequenceEnd;
 use tapedeck::fixture::store::{self, parse_fixture};
@@ -329,7 +329,7 @@ async fn raw_upstream(how: Misbehaviour, bad: usize) -> SocketAddr {
             let Ok((mut stream, _)) = listener.accept().await else {
                 return;
             };
-            let _ = common::read_http_request(&mut stream).await;
+            let _ = support::read_http_request(&mut stream).await;
             if i >= bad {
                 let ok = format!(
                     "HTTP/1.1 400 Bad Request\r\ncontent-type: {CT}\r\nx-amzn-errortype: UserNotFoundException:\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{NOT_FOUND_BODY}",
@@ -751,8 +751,8 @@ async fn a_write_error_from_a_file_size_limit_is_reported_and_leaves_no_file() {
         .unwrap_or_else(|| panic!("unexpected start line: {line:?}"))
         .to_owned();
 
-    let client = common::client();
-    let answer = bounded(common::forget(&client, &url, &body_for("tapedeck-efbig"))).await;
+    let client = support::client();
+    let answer = bounded(support::forget(&client, &url, &body_for("tapedeck-efbig"))).await;
     let _ = child.kill();
     let _ = child.wait();
     let log = log.join().unwrap();
@@ -811,8 +811,8 @@ async fn smuggling_content_length_with_chunked_is_read_as_chunked_and_the_connec
     // that processes such a message must close the connection after it.
     // hyper does exactly that, so the bytes after the chunked body are never
     // read as a request, whichever header comes first.
-    let server = common::start(
-        common::reference(),
+    let server = support::start(
+        support::reference(),
         SequenceEnd::RepeatLast,
         Settings::default(),
     )
@@ -842,15 +842,15 @@ async fn smuggling_content_length_with_chunked_is_read_as_chunked_and_the_connec
         // The one request had an empty (chunked) body: not the ghost user.
         assert!(!text.contains("UserNotFoundException"), "{text}");
     }
-    let journal = common::admin(&common::client(), &server.url(), "journal").await;
+    let journal = support::admin(&support::client(), &server.url(), "journal").await;
     let n = journal["entries"].as_array().map_or(0, Vec::len);
     assert_eq!(n, 2, "one request per connection, no hidden one: {journal}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smuggling_ambiguous_framing_is_refused_with_400() {
-    let server = common::start(
-        common::reference(),
+    let server = support::start(
+        support::reference(),
         SequenceEnd::RepeatLast,
         Settings::default(),
     )
@@ -1033,16 +1033,16 @@ async fn smuggling_through_the_proxy_is_reframed_for_the_upstream() {
 /// either side is long (e.g. over 256 characters, rank by length difference).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_one_mebibyte_unmatched_value_is_answered_within_two_seconds() {
-    let server = common::start(
-        common::reference(),
+    let server = support::start(
+        support::reference(),
         SequenceEnd::RepeatLast,
         Settings::default(),
     )
     .await;
     let huge = "u".repeat(tapedeck::net::MAX_BODY - 200);
     let started = std::time::Instant::now();
-    let answer = bounded(common::forget(
-        &common::client(),
+    let answer = bounded(support::forget(
+        &support::client(),
         &server.url(),
         &body_for(&huge),
     ))

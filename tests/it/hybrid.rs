@@ -1,10 +1,8 @@
 //! `replay --on-miss forward`: serve what is recorded, forward and record what is new.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::*;
+use crate::support::*;
 use tapedeck::fixture::redact::RedactConfig;
 use tapedeck::fixture::set::SequenceEnd;
 use tapedeck::fixture::store;

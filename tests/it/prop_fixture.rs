@@ -10,7 +10,7 @@
 //! spellings.
 //!
 //! Case counts are modest (256) so the suite stays fast; raise them with
-//! `PROPTEST_CASES=10000 cargo test --test prop_fixture` for a longer run.
+//! `PROPTEST_CASES=10000 cargo test --test it prop_fixture::` for a longer run.
 
 use std::collections::BTreeMap;
 
@@ -24,9 +24,7 @@ use tapedeck::fixture::{
     MessageRule, Provenance, Request, RequestKey, Response,
 };
 
-#[path = "common/proptest_config.rs"]
-mod proptest_config;
-use proptest_config::config;
+use crate::support::proptest_config::config;
 
 // ---------------------------------------------------------------------------
 // JSON values and their noisy spellings.

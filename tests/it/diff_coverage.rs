@@ -11,7 +11,7 @@
 //! - coverage of reference + the moto 5.2.5 set: `recorded` exactly where a moto
 //!   fixture names a scenario (or records an error type).
 
-mod common;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -33,7 +33,7 @@ const MOTO_SET: &str = concat!(
 
 /// Runs the binary, killed after 60 s.
 fn tapedeck(args: &[&str]) -> Output {
-    common::process::output_within(
+    support::process::output_within(
         Command::new(BIN)
             .args(args)
             .env("NO_COLOR", "1")

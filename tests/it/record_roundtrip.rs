@@ -9,7 +9,7 @@
 //! must have a recorded twin: the same request key, the same sequence position,
 //! and exactly the same response status, non-volatile headers and body bytes.
 
-mod common;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -29,7 +29,7 @@ const VOLATILE: [&str; 4] = ["date", "x-amzn-requestid", "content-length", "conn
 /// Upper bound for the whole round trip.
 const BUDGET: Duration = Duration::from_secs(60);
 
-use common::process::Server;
+use crate::support::process::Server;
 
 /// The reference fixtures grouped by request key, each group in sequence order.
 fn sequences(reference: &[LoadedFixture]) -> Vec<Vec<&Fixture>> {
@@ -49,7 +49,7 @@ fn sequences(reference: &[LoadedFixture]) -> Vec<Vec<&Fixture>> {
 }
 
 /// Sends a fixture's request (method, path, headers, exact body bytes) to `url`.
-async fn send_request(client: &common::HttpClient, url: &str, f: &Fixture) -> common::Answer {
+async fn send_request(client: &support::HttpClient, url: &str, f: &Fixture) -> support::Answer {
     let headers: Vec<(&str, &str)> = f
         .request
         .headers
@@ -57,7 +57,7 @@ async fn send_request(client: &common::HttpClient, url: &str, f: &Fixture) -> co
         .flat_map(|(name, value)| value.values().map(move |v| (name.as_str(), v)))
         .collect();
     let body = Bytes::from(f.request.body.bytes().expect("body decodes").into_owned());
-    common::send(
+    support::send(
         client,
         url,
         &f.request.method,
@@ -84,9 +84,9 @@ fn body(f: &Fixture) -> Vec<u8> {
 
 /// Sends every reference request through the proxy, sequence by sequence.
 async fn record_reference(replay: &Server, proxy: &Server, reference: &[LoadedFixture]) {
-    let client = common::client();
+    let client = support::client();
     for group in sequences(reference) {
-        let reset = common::send(
+        let reset = support::send(
             &client,
             &replay.url,
             "POST",

@@ -5,25 +5,25 @@
 //! - Every comparison rule of `src/verify/compare.rs` is proven by pointing
 //!   verify at a wiremock target that answers one crafted response and checking
 //!   the exact `Difference` lines, at `wire` and at `strict`.
-//! - `Provision::Auto` against a tiny stateful Cognito on wiremock: state is
+//! - `Provision::Auto` against the stateful fake Cognito of `support`: state is
 //!   created, recorded ids are replaced by the target's in requests and messages,
 //!   unprovokable scenarios are skipped with their reason, the pool is deleted.
-//! - The JUnit XML is parsed (a small hand-rolled XML reader) and checked for
+//! - The JUnit XML is parsed (with roxmltree) and checked for
 //!   what CI tools read; the markdown has the summary and one row per fixture.
 //! - The binary: exit 0 / 1 / 2, report files, `--only`.
 //!
 //! Everything listens on 127.0.0.1; every wait is bounded.
 
-mod common;
+use crate::support;
+use crate::support::fake_cognito::{self, FakeCognito};
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use tapedeck::fixture::set::SequenceEnd;
 use tapedeck::fixture::store::{self, LoadedFixture};
@@ -48,7 +48,7 @@ const RUN_BUDGET: Duration = Duration::from_secs(60);
 
 /// One fixture of the embedded reference set, by id.
 fn reference(id: &str) -> LoadedFixture {
-    common::reference()
+    support::reference()
         .into_iter()
         .find(|l| l.fixture.id == id)
         .unwrap_or_else(|| panic!("reference fixture {id}"))
@@ -177,14 +177,14 @@ fn with_body(mut l: LoadedFixture, id: &str, edit: impl FnOnce(&mut Value)) -> L
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_of_the_reference_corpus_passes_strict_verification() {
-    let server = common::start(
-        common::reference(),
+    let server = support::start(
+        support::reference(),
         SequenceEnd::RepeatLast,
         Settings::default(),
     )
     .await;
     let url = server.url();
-    let fixtures = common::reference();
+    let fixtures = support::reference();
     let (outcomes, _) = run(
         &config(&url, Provision::None, Level::Strict, false),
         &fixtures,
@@ -713,127 +713,23 @@ async fn volatile_and_other_headers_are_never_compared() {
 }
 
 // ---------------------------------------------------------------------------
-// Provision::Auto against a tiny stateful Cognito
+// Provision::Auto against the fake Cognito
 // ---------------------------------------------------------------------------
 
-/// Just enough Cognito for provisioning: pools, one user, remembered devices,
-/// and AdminForgetDevice answering like the reference corpus, except that
-/// UserNotFoundException names the pool ("User does not exist in pool X.").
-#[derive(Debug, Default)]
-struct Mini {
-    pools: Vec<String>,
-    users: Vec<(String, String)>,
-    devices: Vec<String>,
-    calls: Vec<String>,
-    counter: u32,
-    /// What CreateUserPool answers instead of creating a pool.
-    refuse_pools: Option<(u16, Value)>,
+/// The fake Cognito, with UserNotFoundException naming the pool ("User does
+/// not exist in pool X."), so that a message embeds a recorded id.
+async fn start_fake() -> FakeCognito {
+    let fake = FakeCognito::start().await;
+    fake.name_the_pool_in_user_not_found();
+    fake
 }
 
-struct MiniResponder(Arc<Mutex<Mini>>);
-
-fn json_answer(status: u16, body: &Value) -> ResponseTemplate {
-    let mut t = ResponseTemplate::new(status)
-        .insert_header("content-type", CT)
-        .set_body_bytes(serde_json::to_vec(body).unwrap());
-    if let Some(ty) = body.get("__type").and_then(Value::as_str) {
-        t = t.insert_header("x-amzn-errortype", format!("{ty}:"));
+/// A verify configuration whose signer holds the fake Cognito's credentials.
+fn fake_config(fake: &FakeCognito, provision: Provision, level: Level, keep: bool) -> VerifyConfig {
+    VerifyConfig {
+        signer: fake_cognito::signer(),
+        ..config(&fake.url(), provision, level, keep)
     }
-    t
-}
-
-fn mini_error(ty: &str, message: &str) -> ResponseTemplate {
-    json_answer(400, &json!({ "__type": ty, "message": message }))
-}
-
-impl Respond for MiniResponder {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let op = req
-            .headers
-            .get("x-amz-target")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|t| t.rsplit('.').next())
-            .unwrap_or_default()
-            .to_owned();
-        let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
-        let field = |k: &str| {
-            body.get(k)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let mut s = self.0.lock().unwrap();
-        s.calls.push(op.clone());
-        match op.as_str() {
-            "CreateUserPool" => {
-                if let Some((status, body)) = &s.refuse_pools {
-                    return json_answer(*status, body);
-                }
-                s.counter += 1;
-                let id = format!("us-east-1_Mini{}", s.counter);
-                s.pools.push(id.clone());
-                json_answer(200, &json!({ "UserPool": { "Id": id } }))
-            }
-            "CreateUserPoolClient" => json_answer(
-                200,
-                &json!({ "UserPoolClient": { "ClientId": "miniclient" } }),
-            ),
-            "AdminCreateUser" => {
-                let user = (field("UserPoolId"), field("Username"));
-                s.users.push(user);
-                json_answer(200, &json!({ "User": {} }))
-            }
-            "AdminSetUserPassword" | "ConfirmDevice" => json_answer(200, &json!({})),
-            "AdminInitiateAuth" => {
-                s.counter += 1;
-                let key = format!("us-east-1_00000000-0000-4000-8000-{:012x}", s.counter);
-                s.devices.push(key.clone());
-                json_answer(
-                    200,
-                    &json!({ "AuthenticationResult": {
-                        "AccessToken": "mini-access-token",
-                        "NewDeviceMetadata": { "DeviceKey": key, "DeviceGroupKey": "-minigroup" }
-                    }}),
-                )
-            }
-            "DeleteUserPool" => {
-                let pool = field("UserPoolId");
-                s.pools.retain(|p| *p != pool);
-                json_answer(200, &json!({}))
-            }
-            "AdminForgetDevice" => {
-                let (pool, user, device) =
-                    (field("UserPoolId"), field("Username"), field("DeviceKey"));
-                if !s.pools.contains(&pool) {
-                    mini_error(
-                        "ResourceNotFoundException",
-                        &format!("User pool {pool} does not exist."),
-                    )
-                } else if !s.users.contains(&(pool.clone(), user)) {
-                    mini_error(
-                        "UserNotFoundException",
-                        &format!("User does not exist in pool {pool}."),
-                    )
-                } else if let Some(i) = s.devices.iter().position(|d| *d == device) {
-                    s.devices.remove(i);
-                    ResponseTemplate::new(200).insert_header("content-type", CT)
-                } else {
-                    mini_error("ResourceNotFoundException", "Device does not exist.")
-                }
-            }
-            other => mini_error("UnknownOperationException", other),
-        }
-    }
-}
-
-async fn mini_cognito(state: Mini) -> (MockServer, Arc<Mutex<Mini>>) {
-    let state = Arc::new(Mutex::new(state));
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(MiniResponder(state.clone()))
-        .mount(&server)
-        .await;
-    (server, state)
 }
 
 /// Reference fixtures for the provisioning tests, with an unknown-user whose
@@ -862,9 +758,9 @@ fn verdicts(outcomes: &[Outcome]) -> Vec<(String, Verdict)> {
 
 #[tokio::test]
 async fn provision_auto_creates_state_substitutes_ids_and_cleans_up() {
-    let (server, state) = mini_cognito(Mini::default()).await;
+    let fake = start_fake().await;
     let (outcomes, progress) = run(
-        &config(&server.uri(), Provision::Auto, Level::Strict, false),
+        &fake_config(&fake, Provision::Auto, Level::Strict, false),
         &provisioning_fixtures(),
     )
     .await;
@@ -895,11 +791,10 @@ async fn provision_auto_creates_state_substitutes_ids_and_cleans_up() {
         .unwrap();
     assert_eq!(
         uu.got.as_deref(),
-        Some("400 UserNotFoundException 'User does not exist in pool us-east-1_Mini1.'")
+        Some("400 UserNotFoundException 'User does not exist in pool us-east-1_Fake00001.'")
     );
-    let s = state.lock().unwrap();
     assert_eq!(
-        s.calls,
+        fake.operations(),
         strings(&[
             "AdminForgetDevice",
             "CreateUserPool",
@@ -915,16 +810,25 @@ async fn provision_auto_creates_state_substitutes_ids_and_cleans_up() {
             "DeleteUserPool",
         ])
     );
-    assert!(s.pools.is_empty(), "the pool is deleted: {:?}", s.pools);
     assert!(
-        s.users[0].1.starts_with("tapedeck-") && s.users[0].1.ends_with("-user"),
-        "{:?}",
-        s.users
+        fake.pool_ids().is_empty(),
+        "the pool is deleted: {:?}",
+        fake.pool_ids()
+    );
+    let users: Vec<String> = fake
+        .calls()
+        .iter()
+        .filter(|c| c.operation == "AdminCreateUser")
+        .map(|c| c.body["Username"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        users[0].starts_with("tapedeck-") && users[0].ends_with("-user"),
+        "{users:?}"
     );
     assert!(
         progress
             .iter()
-            .any(|l| l == "DeleteUserPool us-east-1_Mini1 ... ok"),
+            .any(|l| l == "DeleteUserPool us-east-1_Fake00001 ... ok"),
         "{progress:#?}"
     );
 }
@@ -933,9 +837,9 @@ async fn provision_auto_creates_state_substitutes_ids_and_cleans_up() {
 async fn without_provisioning_the_recorded_ids_go_out_as_they_are() {
     // The same fixtures, Provision::None: the recorded pool does not exist on the
     // target, so everything that needs state fails, and nothing is skipped.
-    let (server, state) = mini_cognito(Mini::default()).await;
+    let fake = start_fake().await;
     let (outcomes, _) = run(
-        &config(&server.uri(), Provision::None, Level::Wire, false),
+        &fake_config(&fake, Provision::None, Level::Wire, false),
         &provisioning_fixtures(),
     )
     .await;
@@ -951,42 +855,36 @@ async fn without_provisioning_the_recorded_ids_go_out_as_they_are() {
             ("throttled".into(), Verdict::Fail),
         ]
     );
-    let s = state.lock().unwrap();
-    assert!(
-        s.calls.iter().all(|c| c == "AdminForgetDevice"),
-        "{:?}",
-        s.calls
-    );
-    assert_eq!(s.calls.len(), 7);
+    let calls = fake.operations();
+    assert!(calls.iter().all(|c| c == "AdminForgetDevice"), "{calls:?}");
+    assert_eq!(calls.len(), 7);
 }
 
 #[tokio::test]
 async fn provision_auto_keep_leaves_the_pool() {
-    let (server, state) = mini_cognito(Mini::default()).await;
+    let fake = start_fake().await;
     let (outcomes, progress) = run(
-        &config(&server.uri(), Provision::Auto, Level::Wire, true),
+        &fake_config(&fake, Provision::Auto, Level::Wire, true),
         &[reference("unknown-device-key")],
     )
     .await;
     assert_eq!(outcomes[0].verdict, Verdict::Pass);
-    let s = state.lock().unwrap();
-    assert_eq!(s.pools, strings(&["us-east-1_Mini1"]));
-    assert!(!s.calls.contains(&"DeleteUserPool".to_owned()));
-    assert!(progress.contains(&"keeping pool us-east-1_Mini1 (--keep)".to_owned()));
+    assert_eq!(fake.pool_ids(), strings(&["us-east-1_Fake00001"]));
+    assert!(!fake.operations().contains(&"DeleteUserPool".to_owned()));
+    assert!(progress.contains(&"keeping pool us-east-1_Fake00001 (--keep)".to_owned()));
 }
 
 #[tokio::test]
 async fn a_provisioning_step_the_target_refuses_is_tried_once_and_named_in_every_skip() {
-    let (server, state) = mini_cognito(Mini {
-        refuse_pools: Some((
-            400,
-            json!({ "__type": "LimitExceededException", "message": "Pools & <quotas> \"full\"" }),
-        )),
-        ..Mini::default()
-    })
-    .await;
+    let fake = start_fake().await;
+    fake.fail(
+        "CreateUserPool",
+        400,
+        "LimitExceededException",
+        "Pools & <quotas> \"full\"",
+    );
     let (outcomes, _) = run(
-        &config(&server.uri(), Provision::Auto, Level::Wire, false),
+        &fake_config(&fake, Provision::Auto, Level::Wire, false),
         &provisioning_fixtures(),
     )
     .await;
@@ -1007,9 +905,8 @@ async fn a_provisioning_step_the_target_refuses_is_tried_once_and_named_in_every
             ("unknown-user".into(), Verdict::Skip(lacks.into())),
         ][..]
     );
-    let s = state.lock().unwrap();
     assert_eq!(
-        s.calls,
+        fake.operations(),
         strings(&["AdminForgetDevice", "CreateUserPool"]),
         "the failed step is remembered, not retried; no pool, no DeleteUserPool"
     );
@@ -1042,128 +939,38 @@ impl Element {
     }
 }
 
-/// A strict reader for the XML subset the JUnit writer emits: a declaration,
-/// elements, double-quoted attributes, text, and the five entities plus
-/// numeric character references. Panics on anything malformed: a raw `<` or
-/// `&` in text or attributes, an unknown entity, mismatched tags, trailing data.
+/// Reads a JUnit document into an [`Element`] tree. Panics unless it starts
+/// with the XML declaration and is well-formed XML, which roxmltree checks: no
+/// raw `<` or `&` in text or attributes, no unknown entity, matching tags, one
+/// root element, no duplicate attribute.
 fn parse_xml(xml: &str) -> Element {
-    let rest = xml
-        .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
-        .expect("XML declaration first");
-    let mut pos = 0;
-    let chars: Vec<char> = rest.chars().collect();
-    skip_ws(&chars, &mut pos);
-    let root = parse_element(&chars, &mut pos);
-    skip_ws(&chars, &mut pos);
-    assert_eq!(pos, chars.len(), "nothing after the root element");
-    root
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+        "XML declaration first"
+    );
+    let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("malformed XML: {e}"));
+    element(doc.root_element())
 }
 
-fn skip_ws(c: &[char], pos: &mut usize) {
-    while *pos < c.len() && c[*pos].is_whitespace() {
-        *pos += 1;
-    }
-}
-
-fn name_at(c: &[char], pos: &mut usize) -> String {
-    let start = *pos;
-    while *pos < c.len() && (c[*pos].is_alphanumeric() || "_-.:".contains(c[*pos])) {
-        *pos += 1;
-    }
-    assert!(*pos > start, "a name expected at {start}");
-    c[start..*pos].iter().collect()
-}
-
-fn unescape(raw: &str) -> String {
-    assert!(!raw.contains('<'), "raw '<' in {raw:?}");
-    let mut out = String::new();
-    let mut rest = raw;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        let end = rest[i..].find(';').expect("entity ends with ;") + i;
-        let entity = &rest[i + 1..end];
-        out.push(match entity {
-            "amp" => '&',
-            "lt" => '<',
-            "gt" => '>',
-            "quot" => '"',
-            "apos" => '\'',
-            e if e.starts_with("#x") => {
-                char::from_u32(u32::from_str_radix(&e[2..], 16).unwrap()).unwrap()
-            }
-            e if e.starts_with('#') => char::from_u32(e[1..].parse().unwrap()).unwrap(),
-            e => panic!("unknown entity &{e};"),
-        });
-        rest = &rest[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-fn parse_element(c: &[char], pos: &mut usize) -> Element {
-    assert_eq!(c.get(*pos), Some(&'<'), "an element expected at {pos}");
-    *pos += 1;
-    let name = name_at(c, pos);
-    let mut el = Element {
-        name,
-        attrs: Vec::new(),
-        children: Vec::new(),
-        text: String::new(),
-    };
-    loop {
-        skip_ws(c, pos);
-        match c.get(*pos) {
-            Some('/') => {
-                assert_eq!(c.get(*pos + 1), Some(&'>'));
-                *pos += 2;
-                return el;
-            }
-            Some('>') => {
-                *pos += 1;
-                break;
-            }
-            Some(_) => {
-                let key = name_at(c, pos);
-                assert_eq!(c.get(*pos), Some(&'='), "'=' after attribute {key}");
-                assert_eq!(
-                    c.get(*pos + 1),
-                    Some(&'"'),
-                    "attribute {key} is double-quoted"
-                );
-                *pos += 2;
-                let start = *pos;
-                while c.get(*pos).expect("attribute value ends") != &'"' {
-                    *pos += 1;
-                }
-                let raw: String = c[start..*pos].iter().collect();
-                *pos += 1;
-                assert!(
-                    !el.attrs.iter().any(|(k, _)| *k == key),
-                    "duplicate attribute {key}"
-                );
-                el.attrs.push((key, unescape(&raw)));
-            }
-            None => panic!("unterminated start tag <{}>", el.name),
-        }
-    }
-    loop {
-        let start = *pos;
-        while *pos < c.len() && c[*pos] != '<' {
-            *pos += 1;
-        }
-        let raw: String = c[start..*pos].iter().collect();
-        el.text.push_str(&unescape(&raw));
-        assert!(*pos < c.len(), "unterminated element <{}>", el.name);
-        if c.get(*pos + 1) == Some(&'/') {
-            *pos += 2;
-            let end = name_at(c, pos);
-            assert_eq!(end, el.name, "mismatched end tag");
-            skip_ws(c, pos);
-            assert_eq!(c.get(*pos), Some(&'>'));
-            *pos += 1;
-            return el;
-        }
-        el.children.push(parse_element(c, pos));
+/// One element: its attributes, its child elements, and its text (all of its
+/// text nodes, entities resolved).
+fn element(node: roxmltree::Node<'_, '_>) -> Element {
+    Element {
+        name: node.tag_name().name().to_owned(),
+        attrs: node
+            .attributes()
+            .map(|a| (a.name().to_owned(), a.value().to_owned()))
+            .collect(),
+        children: node
+            .children()
+            .filter(roxmltree::Node::is_element)
+            .map(element)
+            .collect(),
+        text: node
+            .children()
+            .filter(roxmltree::Node::is_text)
+            .filter_map(|t| t.text())
+            .collect(),
     }
 }
 
@@ -1196,19 +1003,25 @@ async fn mixed_run() -> (String, Vec<Outcome>) {
             .unwrap_or_default();
         let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
         if target.ends_with(".CreateUserPool") {
-            return json_answer(
+            return error_answer(
                 400,
-                &json!({ "__type": "LimitExceededException", "message": "Pools & <quotas> \"full\"" }),
+                "LimitExceededException",
+                Some("LimitExceededException:"),
+                "Pools & <quotas> \"full\"",
             );
         }
         if body["DeviceKey"] == "not-a-device-key" {
-            return mini_error(
+            return error_answer(
+                400,
                 "InvalidParameterException",
+                Some("InvalidParameterException:"),
                 "Bad & <worse> \"key\" | 'pipe'",
             );
         }
-        mini_error(
+        error_answer(
+            400,
             "ResourceNotFoundException",
+            Some("ResourceNotFoundException:"),
             "User pool us-east-1_NoSuchPool does not exist.",
         )
     };
@@ -1343,7 +1156,7 @@ async fn markdown_has_the_summary_and_one_row_per_fixture() {
 /// Runs the tapedeck binary with test credentials (no AWS config files, no
 /// instance metadata), killing it after [`RUN_BUDGET`].
 fn tapedeck(args: &[&str]) -> Output {
-    common::process::output_within(
+    support::process::output_within(
         Command::new(BIN)
             .args(args)
             .env("AWS_ACCESS_KEY_ID", "AKIDVERIFYCLITEST")
@@ -1377,8 +1190,8 @@ fn text(b: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_a_passing_target_exits_0_and_writes_every_report() {
-    let server = common::start(
-        common::reference(),
+    let server = support::start(
+        support::reference(),
         SequenceEnd::RepeatLast,
         Settings::default(),
     )
@@ -1533,8 +1346,8 @@ fn cli_only_matching_nothing_exits_2_with_a_clear_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_only_selects_by_glob() {
-    let server = common::start(
-        common::reference(),
+    let server = support::start(
+        support::reference(),
         SequenceEnd::RepeatLast,
         Settings::default(),
     )

@@ -23,11 +23,11 @@
 //! To regenerate the committed sets (emulators running, variables exported):
 //!
 //! ```sh
-//! TAPEDECK_REGENERATE=1 cargo test --test capture_emulators -- --ignored regenerate
-//! INSTA_UPDATE=always cargo test --test corpus   # then review tests/snapshots/corpus__fixture-*-capture-*
+//! TAPEDECK_REGENERATE=1 cargo test --test it -- --ignored capture_emulators::regenerate
+//! INSTA_UPDATE=always cargo test --test it corpus::   # then review tests/it/snapshots/it__corpus__fixture-*-capture-*
 //! ```
 
-mod common;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -355,7 +355,7 @@ async fn check_run(emulator: &Emulator, run: &Run, out: &Path) {
         !listed_pools(emulator).await.contains(&pool),
         "{pool} still listed"
     );
-    common::assert_lints_clean(out);
+    support::assert_lints_clean(out);
     for r in run.coverage.rows.iter().filter(|r| r.observed != "-") {
         let f = run
             .fixtures
@@ -467,7 +467,7 @@ fn committed_capture_sets_are_stable_and_lint_clean() {
         ("cognito-local-5.3.0", "local_TapeDeck"),
     ] {
         let dir = Path::new(CORPUS).join(set);
-        common::assert_lints_clean(&dir);
+        support::assert_lints_clean(&dir);
         let loaded = store::load_path(&dir).unwrap();
         let captured: Vec<&LoadedFixture> = loaded
             .iter()
@@ -504,7 +504,7 @@ fn committed_capture_sets_are_stable_and_lint_clean() {
 
 /// Rewrites the committed `capture-*.json` of every emulator that is running.
 #[tokio::test]
-#[ignore = "writes the committed fixtures: TAPEDECK_REGENERATE=1 cargo test --test capture_emulators -- --ignored regenerate"]
+#[ignore = "writes the committed fixtures: TAPEDECK_REGENERATE=1 cargo test --test it -- --ignored capture_emulators::regenerate"]
 async fn regenerate_committed_capture_sets() {
     assert_eq!(
         var("TAPEDECK_REGENERATE").as_deref(),
@@ -533,7 +533,7 @@ async fn regenerate_committed_capture_sets() {
         for (id, f) in &fixtures {
             fs::write(target.join(format!("{id}.json")), to_canonical_string(f)).unwrap();
         }
-        common::assert_lints_clean(&target);
+        support::assert_lints_clean(&target);
         eprintln!(
             "{}: wrote {} fixtures to {}\n{}",
             emulator.label,

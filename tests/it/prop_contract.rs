@@ -18,7 +18,7 @@
 //! one tapedeck follows; see the report in `docs/security.md`.
 //!
 //! Case counts are modest (256) so the suite stays fast; raise them with
-//! `PROPTEST_CASES=10000 cargo test --test prop_contract` for a longer run.
+//! `PROPTEST_CASES=10000 cargo test --test it prop_contract::` for a longer run.
 
 use proptest::prelude::*;
 use regex::Regex;
@@ -28,9 +28,7 @@ use tapedeck::contract::awsjson::{error_type, sanitize_error_type, ErrorTypeSour
 use tapedeck::contract::model::MEMBERS;
 use tapedeck::contract::validate::{validate, Constraint, Validation};
 
-#[path = "common/proptest_config.rs"]
-mod proptest_config;
-use proptest_config::config;
+use crate::support::proptest_config::config;
 
 // ---------------------------------------------------------------------------
 // Reference models of the two clients.

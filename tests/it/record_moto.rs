@@ -17,13 +17,13 @@
 //! where they fail. To regenerate the committed set (moto running):
 //!
 //! ```sh
-//! TAPEDECK_REGENERATE=1 cargo test --test record_moto -- --ignored regenerate
-//! INSTA_UPDATE=always cargo test --test corpus   # then review the snapshots
+//! TAPEDECK_REGENERATE=1 cargo test --test it -- --ignored record_moto::regenerate
+//! INSTA_UPDATE=always cargo test --test it corpus::   # then review the snapshots
 //! ```
 
-mod common;
+use crate::support;
 
-use common::process::Server;
+use crate::support::process::Server;
 
 use std::fs;
 use std::path::Path;
@@ -34,7 +34,7 @@ use aws_credential_types::Credentials;
 use http::{HeaderMap, HeaderValue, Uri};
 use regex::Regex;
 
-use common::{Answer, HttpClient, CT, TARGET};
+use crate::support::{Answer, HttpClient, CT, TARGET};
 use tapedeck::fixture::store::{self, LoadedFixture};
 use tapedeck::fixture::{to_canonical_string, Fixture, HeaderValue as FixtureHeader};
 use tapedeck::replay::sigv4;
@@ -254,7 +254,7 @@ async fn exchange(
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
-    let send = common::send(client, &proxy.url, "POST", "/", &headers, body.to_owned());
+    let send = support::send(client, &proxy.url, "POST", "/", &headers, body.to_owned());
     tokio::time::timeout(EXCHANGE_BUDGET, send)
         .await
         .unwrap_or_else(|_| {
@@ -269,7 +269,7 @@ async fn exchange(
 async fn record_case(moto: &Moto, out: &Path, case: &Case) -> Answer {
     let proxy = recording(moto, out, case.signing == Signing::Resigned);
     exchange(
-        &common::client(),
+        &support::client(),
         moto,
         &proxy,
         case,
@@ -302,9 +302,9 @@ fn recorded(dir: &Path, scenario: &str) -> Fixture {
     found.remove(0)
 }
 
-/// [`common::assert_lints_clean`], and the directory is not empty.
+/// [`support::assert_lints_clean`], and the directory is not empty.
 fn assert_lints_clean(dir: &Path) {
-    let report = common::assert_lints_clean(dir);
+    let report = support::assert_lints_clean(dir);
     assert!(report.fixtures > 0, "nothing to lint in {}", dir.display());
 }
 
@@ -404,7 +404,7 @@ async fn wrong_secret_forwarded_untouched_gets_signature_does_not_match() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("passed-through");
     let proxy = recording(&moto, &out, false);
-    let client = common::client();
+    let client = support::client();
     for case in [&BAD_SIGNATURE, &RIGHT_SECRET] {
         let got = exchange(&client, &moto, &proxy, case, &body_for(case.username)).await;
         assert_answer(&got, case);
@@ -415,7 +415,7 @@ async fn wrong_secret_forwarded_untouched_gets_signature_does_not_match() {
 }
 
 /// The committed fixtures this file owns (the `capture-*` ones belong to
-/// tests/capture_emulators.rs).
+/// tests/it/capture_emulators.rs).
 fn own_fixtures() -> Vec<tapedeck::fixture::store::LoadedFixture> {
     load(Path::new(COMMITTED))
         .into_iter()
@@ -435,7 +435,7 @@ async fn committed_moto_fixtures_match_what_moto_answers_today() {
         "fixtures of this test in {COMMITTED}"
     );
     let dir = tempfile::tempdir().unwrap();
-    let client = common::client();
+    let client = support::client();
     for old in committed.iter().map(|l| &l.fixture) {
         let scenario = old
             .scenario
@@ -494,7 +494,7 @@ fn committed_moto_fixtures_lint_clean() {
 
 /// Rewrites `fixtures/admin-forget-device/moto-5.2.5/` from a fresh recording.
 #[tokio::test]
-#[ignore = "writes the committed fixtures: TAPEDECK_REGENERATE=1 cargo test --test record_moto -- --ignored regenerate"]
+#[ignore = "writes the committed fixtures: TAPEDECK_REGENERATE=1 cargo test --test it -- --ignored record_moto::regenerate"]
 async fn regenerate_committed_moto_fixtures() {
     assert_eq!(
         std::env::var("TAPEDECK_REGENERATE").as_deref(),
@@ -508,7 +508,7 @@ async fn regenerate_committed_moto_fixtures() {
     for entry in fs::read_dir(committed).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        // capture-*.json belong to tests/capture_emulators.rs.
+        // capture-*.json belong to tests/it/capture_emulators.rs.
         if path.extension().is_some_and(|e| e == "json") && !name.starts_with("capture-") {
             fs::remove_file(path).unwrap();
         }

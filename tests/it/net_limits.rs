@@ -1,7 +1,7 @@
 //! The server limits shared by replay and record: slow request heads time out,
 //! oversized heads are refused, and the connection cap holds new connections back.
 
-mod common;
+use crate::support;
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
@@ -13,7 +13,7 @@ use tapedeck::net::{self, Limits};
 use tapedeck::replay::{run, Index, Replay, Settings};
 
 async fn start_with(limits: Limits) -> run::Running {
-    let index = Index::build(common::reference(), |_| SequenceEnd::RepeatLast).unwrap();
+    let index = Index::build(support::reference(), |_| SequenceEnd::RepeatLast).unwrap();
     let replay = Arc::new(Replay::new(index, Settings::default()));
     let listener = net::bind("127.0.0.1:0".parse().unwrap(), false)
         .await

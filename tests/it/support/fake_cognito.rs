@@ -25,9 +25,10 @@
 //! Knobs for failure injection: [`FakeCognito::fail`] / [`FakeCognito::fail_raw`]
 //! (an operation answers with a given status and body), [`FakeCognito::hang`]
 //! (an operation answers only after a delay), [`FakeCognito::throttle_forget_after`]
-//! (AdminForgetDevice is throttled after K calls). Every call is logged
+//! (AdminForgetDevice is throttled after K calls),
+//! [`FakeCognito::name_the_pool_in_user_not_found`] (a message that embeds a
+//! recorded id, for verify's substitution). Every call is logged
 //! ([`FakeCognito::calls`]).
-#![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -152,6 +153,9 @@ pub struct State {
     pub faults: HashMap<String, Fault>,
     /// Throttle AdminForgetDevice after this many (authenticated) calls.
     pub throttle_forget_after: Option<usize>,
+    /// AdminForgetDevice's UserNotFoundException says "User does not exist in
+    /// pool X." rather than the reference corpus's "User does not exist.".
+    pub user_not_found_names_pool: bool,
     forget_calls: usize,
     counter: u64,
 }
@@ -230,6 +234,12 @@ impl FakeCognito {
         let mut st = self.state();
         st.throttle_forget_after = Some(k);
         st.forget_calls = 0;
+    }
+
+    /// From now on, AdminForgetDevice's UserNotFoundException names the pool:
+    /// "User does not exist in pool X.".
+    pub fn name_the_pool_in_user_not_found(&self) {
+        self.state().user_not_found_names_pool = true;
     }
 
     /// Every call so far.
@@ -729,13 +739,21 @@ fn admin_forget_device(st: &mut State, body: &Value) -> Answer {
     if let (Some(ty), Some(message)) = (validation.error_type(), validation.message()) {
         return bad_request(ty, &message);
     }
+    let names_pool = st.user_not_found_names_pool;
     let Some(pool) = pool_mut(st, body) else {
         return pool_not_found(body);
     };
     let pool_id = pool.id.clone();
     let username = body["Username"].as_str().unwrap_or_default().to_owned();
     let Some(user) = pool.users.get_mut(&username) else {
-        return bad_request("UserNotFoundException", "User does not exist.");
+        return if names_pool {
+            bad_request(
+                "UserNotFoundException",
+                &format!("User does not exist in pool {pool_id}."),
+            )
+        } else {
+            bad_request("UserNotFoundException", "User does not exist.")
+        };
     };
     let key = body["DeviceKey"].as_str().unwrap_or_default();
     let Some(device) = user.devices.remove(key) else {

@@ -1,5 +1,5 @@
 //! `tapedeck capture` end to end against a stateful fake Cognito
-//! (`tests/common/fake_cognito.rs`, on wiremock, loopback only).
+//! (`tests/it/support/fake_cognito.rs`, on wiremock, loopback only).
 //!
 //! - The fake itself answers AdminForgetDevice like the reference corpus.
 //! - A full capture observes every provokable scenario's expected outcome,
@@ -13,9 +13,8 @@
 //! - The CLI: the AWS-endpoint guard (no TTY, no `--yes` → exit 2 before any
 //!   credentials or network), `--dry-run`, and a whole run against the fake.
 
-mod common;
-#[path = "common/fake_cognito.rs"]
-mod fake_cognito;
+use crate::support;
+use crate::support::fake_cognito;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -139,7 +138,7 @@ async fn fake_answers_admin_forget_device_like_the_reference_corpus() {
             key, secret, None, None, "test",
         )))
     };
-    let mut reference = common::reference();
+    let mut reference = support::reference();
     // The sequence first (its state is the seeded device), throttled last (the
     // knob throttles everything after it).
     reference.sort_by_key(|l| {
@@ -368,7 +367,7 @@ async fn capture_observes_every_provokable_scenario_and_cleans_up() {
         assert_eq!(f.fixture.scenario.as_deref(), Some(s.id));
         assert!(!f.text.contains(ACCESS_KEY_ID), "{}", f.origin);
     }
-    common::assert_lints_clean(&out);
+    support::assert_lints_clean(&out);
 
     // forget, then forget again: one request, a sequence of two.
     let by_scenario = |id: &str| {
@@ -390,8 +389,8 @@ async fn capture_observes_every_provokable_scenario_and_cleans_up() {
     );
 
     // They replay: each request, in catalog order, gets the recorded answer.
-    let server = common::start(loaded.clone(), SequenceEnd::Error, Settings::default()).await;
-    let http = common::client();
+    let server = support::start(loaded.clone(), SequenceEnd::Error, Settings::default()).await;
+    let http = support::client();
     for s in provokable() {
         let f = &loaded
             .iter()
@@ -399,7 +398,7 @@ async fn capture_observes_every_provokable_scenario_and_cleans_up() {
             .unwrap()
             .fixture;
         let body = f.request.body.bytes().unwrap().into_owned();
-        let got = common::forget(&http, &server.url(), std::str::from_utf8(&body).unwrap()).await;
+        let got = support::forget(&http, &server.url(), std::str::from_utf8(&body).unwrap()).await;
         assert_eq!(got.status.as_u16(), f.response.status, "{}", s.id);
         assert_eq!(
             got.body,
@@ -634,7 +633,7 @@ async fn throttle_burst_is_bounded(
         .filter(|c| c.error_type.as_deref() == Some("TooManyRequestsException"))
         .count();
     assert!(throttled_answers <= 1, "kept going after being throttled");
-    common::assert_lints_clean(dir.path());
+    support::assert_lints_clean(dir.path());
     assert!(fake.pool_ids().is_empty());
 }
 
@@ -672,7 +671,7 @@ async fn throttle_burst_in_a_full_run_records_its_own_sequence() {
         );
     }
     assert_eq!(fake.count("AdminForgetDevice"), provokable().count() + 2);
-    common::assert_lints_clean(dir.path());
+    support::assert_lints_clean(dir.path());
     let loaded = load(dir.path());
     let fixture = |id: &str| {
         &loaded
@@ -863,7 +862,7 @@ async fn cli_captures_against_the_fake() {
     }
     assert!(stderr.contains("capture: DeleteUserPool"), "{stderr}");
     assert_eq!(load(&out).len(), 3);
-    common::assert_lints_clean(&out);
+    support::assert_lints_clean(&out);
     assert!(fake.pool_ids().is_empty());
     assert_eq!(fake.count("DeleteUserPool"), 1);
 }

@@ -1,12 +1,10 @@
 //! The replay server, live on a random port: byte-exact answers, sequences,
 //! near misses, bad input, contract checks, the admin API, and load.
 
-mod common;
-
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use common::*;
+use crate::support::*;
 use rstest::rstest;
 use serde_json::{json, Value};
 use tapedeck::fixture::set::SequenceEnd;

@@ -1,8 +1,11 @@
 //! Helpers shared by the integration tests: a replay server on a random port,
-//! and a small HTTP client.
+//! and a small HTTP client; in submodules, the `tapedeck` binary as a process, a
+//! stateful fake Cognito, and the proptest settings.
 #![allow(dead_code)]
 
+pub mod fake_cognito;
 pub mod process;
+pub mod proptest_config;
 
 use std::sync::Arc;
 

@@ -1,0 +1,65 @@
+//! The integration tests, as one binary: every module links the crate once, so
+//! the suite builds and links one test executable instead of one per file.
+//!
+//! A new test goes into the module of its area below; a new area gets a module
+//! with a one-line comment saying what belongs there. Helpers shared by several
+//! modules live in `support`. Snapshots are in `snapshots/`, named
+//! `it__<module>__<name>.snap`.
+
+// Helpers: an in-process replay server, an HTTP client, the `tapedeck` binary as
+// a process, a stateful fake Cognito, the proptest settings.
+mod support;
+
+// Fixtures on disk: the bundled corpus and its JSON Schema.
+mod corpus;
+// Malformed fixtures and planted secrets: the exact load and lint errors.
+mod malformed;
+// Redaction of freshly recorded exchanges.
+mod redact;
+// Properties of the request key and the fixture loader and writer.
+mod prop_fixture;
+
+// The contract model: AWS's validation messages.
+mod validation;
+// Properties of the error-type sanitiser and the validation messages.
+mod prop_contract;
+
+// The replay server in process: answers, sequences, near misses, admin API, load.
+mod replay;
+// `tapedeck replay` as a process: start line, reports, exit codes, binds.
+mod replay_cli;
+// The server limits shared by replay and record: head timeout, head size, connection cap.
+mod net_limits;
+// `replay --on-miss forward`: serve what is recorded, record what is new.
+mod hybrid;
+
+// The recording proxy end to end against wiremock, TLS and misbehaving upstreams.
+mod record_proxy;
+// Fault injection: upstream resets and garbage, a read-only or vanished output directory.
+mod faults;
+// SIGKILL during a recording burst leaves only whole, lint-clean fixtures.
+mod record_kill;
+// Recording through a real SigV4 check: the proxy in front of moto.
+mod record_moto;
+// Re-signing credentials from a named profile of the shared credentials file.
+mod record_profile;
+// Recording what `tapedeck replay` serves gives back the reference contract.
+mod record_roundtrip;
+
+// `tapedeck capture` against the fake Cognito: scenarios, provisioning, teardown.
+mod capture_fake;
+// `tapedeck capture` against moto and cognito-local, and the sets made from them.
+mod capture_emulators;
+
+// `tapedeck verify`: comparison rules, provisioning, reports, the CLI.
+mod verify;
+// `verify --provision auto` of the reference contract against moto and cognito-local.
+mod verify_emulators;
+
+// `tapedeck diff` and `tapedeck coverage` through the binary.
+mod diff_coverage;
+// `tapedeck lint` through the binary: output and exit codes.
+mod cli_lint;
+
+// The fuzz targets of `fuzz/` over their seed corpus and generated inputs, on stable.
+mod prop_fuzz_corpus;

@@ -167,7 +167,7 @@ pub async fn run(args: CaptureArgs) -> anyhow::Result<ExitCode> {
         overwrite: args.overwrite,
     };
     let mut progress = |line: String| eprintln!("capture: {line}");
-    let coverage = capture(config, &mut progress, super::replay::shutdown_signal()).await?;
+    let coverage = capture(config, &mut progress, super::shutdown_signal()).await?;
     print!("{}", coverage.table());
     if !coverage.left_behind.is_empty() {
         eprintln!(

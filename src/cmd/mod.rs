@@ -1,9 +1,12 @@
 //! One module per subcommand: each turns parsed arguments into a call to the
-//! library and an exit code.
+//! library and an exit code. Shared here: loading fixture sources, writing
+//! report files, and waiting for a shutdown signal; in `recording`, the
+//! options `record` and `replay --on-miss forward` share.
 
 pub mod capture;
 pub mod lint;
 pub mod record;
+pub mod recording;
 pub mod replay;
 pub mod verify;
 
@@ -90,4 +93,27 @@ pub fn write_file(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     std::io::Write::write_all(&mut tmp, text.as_bytes()).with_context(context)?;
     tmp.persist(path).with_context(context)?;
     Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: draining open connections");
 }

@@ -1,103 +1,13 @@
-//! `tapedeck record`, and the recording options shared with `replay --on-miss forward`.
+//! `tapedeck record`.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::Args;
-use tapedeck::fixture::redact::RedactConfig;
 use tapedeck::net::{self, Limits};
-use tapedeck::record::credentials::Signer;
-use tapedeck::record::{Proxy, Recorder, RecorderConfig, Signing, Timeouts, Upstream};
 
-/// Where to forward and how to record: shared by `record` and `replay --on-miss forward`.
-#[derive(Debug, Args)]
-pub struct RecordOpts {
-    /// The real endpoint: https://cognito-idp.<region>.amazonaws.com, or an emulator's URL.
-    #[arg(long, value_name = "URL")]
-    pub upstream: Option<String>,
-    /// Directory the fixtures are written to (created if missing).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Signing region [default: from the upstream host name, else the client's credential scope].
-    #[arg(long)]
-    pub region: Option<String>,
-    /// AWS profile for the credentials used to re-sign (the standard chain otherwise).
-    #[arg(long)]
-    pub profile: Option<String>,
-    /// Forward the client's signature untouched, for emulators that don't check it.
-    #[arg(long)]
-    pub no_resign: bool,
-    /// Extra PEM CA certificates to trust for an HTTPS upstream (system roots are always trusted).
-    #[arg(long, value_name = "PEM")]
-    pub ca_file: Option<PathBuf>,
-    /// Replace existing fixture files of the same name.
-    #[arg(long)]
-    pub overwrite: bool,
-    /// Keep one more header in fixtures (repeatable; credential headers are refused).
-    #[arg(long = "keep-header", value_name = "NAME")]
-    pub keep_headers: Vec<String>,
-    /// Pseudonymise one more body member, as a JSON pointer such as /DeviceKey (repeatable).
-    #[arg(long = "redact-field", value_name = "POINTER")]
-    pub redact_fields: Vec<String>,
-    /// Keep usernames as they are instead of pseudonymising them.
-    #[arg(long)]
-    pub keep_usernames: bool,
-    /// Seconds to wait for a connection to the upstream.
-    #[arg(long, default_value_t = 5, value_name = "SECS")]
-    pub connect_timeout: u64,
-    /// Seconds to wait for the upstream's whole answer.
-    #[arg(long, default_value_t = 30, value_name = "SECS")]
-    pub read_timeout: u64,
-}
-
-impl RecordOpts {
-    /// Builds the proxy these options describe.
-    pub async fn proxy(&self) -> anyhow::Result<Proxy> {
-        let (Some(url), Some(out)) = (&self.upstream, &self.out) else {
-            anyhow::bail!("recording needs both --upstream URL and --out DIR");
-        };
-        let timeouts = Timeouts {
-            connect: Duration::from_secs(self.connect_timeout.max(1)),
-            read: Duration::from_secs(self.read_timeout.max(1)),
-        };
-        let upstream = Upstream::new(url, self.ca_file.as_deref(), timeouts)?;
-        let signing = if self.no_resign {
-            Signing::PassThrough
-        } else {
-            let signer = Signer::load(self.profile.as_deref()).await?;
-            // Fail at start, not on the first request, when there are no credentials.
-            signer.credentials().await?;
-            Signing::Resign {
-                signer,
-                region: self.region.clone(),
-            }
-        };
-        if let Err(e) = std::fs::create_dir_all(out) {
-            tracing::warn!(
-                "cannot create {}: {e}; exchanges will be forwarded but not recorded",
-                out.display()
-            );
-        }
-        let recorder = Recorder::new(RecorderConfig {
-            out: out.clone(),
-            overwrite: self.overwrite,
-            redact: RedactConfig {
-                extra_headers: self.keep_headers.clone(),
-                redact_fields: self.redact_fields.clone(),
-                keep_usernames: self.keep_usernames,
-            },
-            endpoint: upstream.authority().to_owned(),
-        });
-        Ok(Proxy {
-            upstream,
-            recorder: Arc::new(recorder),
-            signing,
-        })
-    }
-}
+use super::recording::RecordOpts;
 
 #[derive(Debug, Args)]
 pub struct RecordArgs {
@@ -120,12 +30,6 @@ pub async fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
         proxy.upstream.authority(),
         proxy.recorder.out_dir().display()
     );
-    net::serve(
-        listener,
-        proxy,
-        Limits::default(),
-        super::replay::shutdown_signal(),
-    )
-    .await;
+    net::serve(listener, proxy, Limits::default(), super::shutdown_signal()).await;
     Ok(ExitCode::SUCCESS)
 }

@@ -60,7 +60,7 @@ pub struct ReplayArgs {
     #[arg(long, value_enum, default_value_t = OnMiss::NotFound)]
     on_miss: OnMiss,
     #[command(flatten)]
-    record: super::record::RecordOpts,
+    record: super::recording::RecordOpts,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -121,7 +121,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         header_read_timeout: Duration::from_secs(args.header_timeout.max(1)),
         ..Limits::default()
     };
-    let running = run::start(listener, replay.clone(), limits, shutdown_signal())?;
+    let running = run::start(listener, replay.clone(), limits, super::shutdown_signal())?;
     let url = running.url();
     println!(
         "tapedeck replay: listening on {url} with {count} fixture{} from {label}; point an SDK at it with AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER={url}",
@@ -156,27 +156,4 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
-    }
-    tracing::info!("shutting down: draining open connections");
 }

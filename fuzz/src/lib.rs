@@ -15,10 +15,10 @@ use serde_json::{json, Value};
 use tapedeck::fixture::set::SequenceEnd;
 use tapedeck::fixture::store::{self, parse_fixture};
 use tapedeck::fixture::{to_canonical_string, RequestKey};
+use tapedeck::net::{tapedeck_error, ErrorKind};
 use tapedeck::replay::checks::{self, Inspected};
 use tapedeck::replay::index::{Index, Lookup};
 use tapedeck::replay::nearmiss::{self, Probe};
-use tapedeck::replay::server::tapedeck_error;
 use tapedeck::sigv4::Credentials;
 
 /// The fixture parser: any text either loads or fails with an error that
@@ -143,7 +143,7 @@ pub fn replay_request(data: &[u8]) -> Option<Served> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Served {
     /// 400: not awsJson (content type, target, JSON), and no fixture recorded it so.
-    Rejected { kind: &'static str },
+    Rejected { kind: ErrorKind },
     /// Answered from this fixture.
     Hit { id: String, status: StatusCode },
     /// 404: the sequence for this request is used up.
@@ -194,8 +194,9 @@ pub fn serve(req: &FuzzRequest) -> Served {
             .peek(&key)
             .is_some_and(|p| p.fixture.request_header("content-type").map(str::as_bytes) == sent);
         if !recorded_as_is {
-            let resp = tapedeck_error(StatusCode::BAD_REQUEST, kind, &message, None);
-            assert_json_error(resp.body(), kind);
+            let resp = tapedeck_error(kind, &message, None);
+            assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+            assert_json_error(resp.body(), kind.wire_name());
             return Served::Rejected { kind };
         }
     }
@@ -222,7 +223,8 @@ pub fn serve(req: &FuzzRequest) -> Served {
                 "the sequence of {len} responses (last: {}) is used up",
                 last.fixture.id
             );
-            let resp = tapedeck_error(StatusCode::NOT_FOUND, "sequence-exhausted", &message, None);
+            let resp = tapedeck_error(ErrorKind::SequenceExhausted, &message, None);
+            assert_eq!(resp.status(), StatusCode::NOT_FOUND);
             assert_json_error(resp.body(), "sequence-exhausted");
             Served::Exhausted
         }
@@ -242,12 +244,8 @@ pub fn serve(req: &FuzzRequest) -> Served {
                 assert!(m.differences > 0, "a near miss without a difference: {m:?}");
             }
             let details = json!({ "near_misses": near });
-            let resp = tapedeck_error(
-                StatusCode::NOT_FOUND,
-                "no-match",
-                "no fixture matches",
-                Some(details),
-            );
+            let resp = tapedeck_error(ErrorKind::NoMatch, "no fixture matches", Some(details));
+            assert_eq!(resp.status(), StatusCode::NOT_FOUND);
             assert_json_error(resp.body(), "no-match");
             Served::Miss {
                 nearest: near.first().map(|m| (m.fixture.clone(), m.differences)),

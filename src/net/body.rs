@@ -18,11 +18,11 @@ pub enum BodyError {
 }
 
 impl BodyError {
-    /// The status and `x-tapedeck-error` kind a server answers this with.
-    pub fn status_and_kind(&self) -> (http::StatusCode, &'static str) {
+    /// The kind of error a server answers this with.
+    pub fn kind(&self) -> super::ErrorKind {
         match self {
-            BodyError::TooLarge { .. } => (http::StatusCode::PAYLOAD_TOO_LARGE, "body-too-large"),
-            BodyError::Read(_) => (http::StatusCode::BAD_REQUEST, "body-unreadable"),
+            BodyError::TooLarge { .. } => super::ErrorKind::BodyTooLarge,
+            BodyError::Read(_) => super::ErrorKind::BodyUnreadable,
         }
     }
 }

@@ -16,15 +16,14 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Uri};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Response, Uri};
 use http_body_util::Full;
 use hyper::body::Incoming;
 
 use super::recorder::{Exchange, Recorded, Recorder};
 use crate::net::credentials::Signer;
 use crate::net::upstream::{Upstream, UpstreamError};
-use crate::net::{self, Handler};
-use crate::replay::server::{tapedeck_error, MissAnswer, MissHandler, Missed};
+use crate::net::{self, tapedeck_error, ErrorKind, Handler, MissAnswer, MissHandler, Missed};
 use crate::sigv4::{self, Authorization};
 
 /// Request headers that carry the client's signature: removed before re-signing.
@@ -108,10 +107,7 @@ impl Proxy {
                 .or_else(|| region_from_scope(&client_headers));
             let Some(signing_region) = region.clone() else {
                 let msg = "cannot tell which region to sign for: pass --region, or sign the client's requests with a credential scope";
-                return (
-                    tapedeck_error(StatusCode::BAD_REQUEST, "no-region", msg, None),
-                    msg.into(),
-                );
+                return (tapedeck_error(ErrorKind::NoRegion, msg, None), msg.into());
             };
             for h in SIGNATURE_HEADERS {
                 headers.remove(h);
@@ -143,7 +139,7 @@ impl Proxy {
                 Err(reason) => {
                     tracing::error!("cannot sign the request for the upstream: {reason}");
                     return (
-                        tapedeck_error(StatusCode::BAD_GATEWAY, "signing-failed", &reason, None),
+                        tapedeck_error(ErrorKind::SigningFailed, &reason, None),
                         "not forwarded: signing failed".into(),
                     );
                 }
@@ -159,17 +155,13 @@ impl Proxy {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!("{e}");
-                let (status, kind) = match &e {
-                    UpstreamError::Unreachable { .. } => {
-                        (StatusCode::BAD_GATEWAY, "upstream-unreachable")
-                    }
-                    UpstreamError::Timeout { .. } => {
-                        (StatusCode::GATEWAY_TIMEOUT, "upstream-timeout")
-                    }
-                    UpstreamError::Failed { .. } => (StatusCode::BAD_GATEWAY, "upstream-failed"),
+                let kind = match &e {
+                    UpstreamError::Unreachable { .. } => ErrorKind::UpstreamUnreachable,
+                    UpstreamError::Timeout { .. } => ErrorKind::UpstreamTimeout,
+                    UpstreamError::Failed { .. } => ErrorKind::UpstreamFailed,
                 };
                 return (
-                    tapedeck_error(status, kind, &e.to_string(), None),
+                    tapedeck_error(kind, &e.to_string(), None),
                     format!("not recorded: {e}"),
                 );
             }
@@ -233,8 +225,7 @@ impl Handler for Proxy {
         let body = match net::read_request_body(&parts.headers, body).await {
             Ok(b) => b,
             Err(e) => {
-                let (status, kind) = e.status_and_kind();
-                return tapedeck_error(status, kind, &e.to_string(), None);
+                return tapedeck_error(e.kind(), &e.to_string(), None);
             }
         };
         self.forward(parts.method, &parts.uri, parts.headers, body)

@@ -11,6 +11,7 @@ use super::sigv4::{self, Credentials};
 use crate::contract::awsjson::is_awsjson_content_type;
 use crate::contract::model;
 use crate::contract::validate::{validate, Validation};
+use crate::net::ErrorKind;
 
 pub use crate::contract::model::X_AMZ_TARGET;
 
@@ -35,14 +36,14 @@ pub struct Inspected<'a> {
 
 /// The awsJson envelope problem that makes a request unanswerable as awsJson,
 /// if any: the kind (for `x-tapedeck-error`) and a message.
-pub fn envelope_problem(req: &Inspected<'_>) -> Option<(&'static str, String)> {
+pub fn envelope_problem(req: &Inspected<'_>) -> Option<(ErrorKind, String)> {
     let ct = req
         .headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     if !ct.is_some_and(is_awsjson_content_type) {
         return Some((
-            "content-type",
+            ErrorKind::ContentType,
             format!(
                 "Content-Type is {}; awsJson 1.1 requests use '{}'",
                 ct.map_or_else(|| "missing".to_owned(), |c| format!("'{c}'")),
@@ -52,7 +53,7 @@ pub fn envelope_problem(req: &Inspected<'_>) -> Option<(&'static str, String)> {
     }
     if !req.headers.contains_key(&X_AMZ_TARGET) {
         return Some((
-            "missing-target",
+            ErrorKind::MissingTarget,
             format!(
                 "the X-Amz-Target header is missing; AdminForgetDevice uses '{}'",
                 model::TARGET
@@ -61,7 +62,7 @@ pub fn envelope_problem(req: &Inspected<'_>) -> Option<(&'static str, String)> {
     }
     if req.json.is_none() {
         return Some((
-            "invalid-json",
+            ErrorKind::InvalidJson,
             "the request body is not valid JSON".to_owned(),
         ));
     }
@@ -79,7 +80,7 @@ pub struct Checked {
     /// Every contract violation of the request.
     pub violations: Vec<Violation>,
     /// The [`envelope_problem`], if any (also among the violations).
-    pub envelope: Option<(&'static str, String)>,
+    pub envelope: Option<(ErrorKind, String)>,
 }
 
 /// [`check`], also handing back the envelope problem it found, so the server

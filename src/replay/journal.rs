@@ -16,6 +16,7 @@ use serde::Serialize;
 use super::index::Prepared;
 use super::nearmiss::NearMiss;
 use crate::contract::model;
+use crate::net::ErrorKind;
 
 /// One broken rule of the contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -52,7 +53,7 @@ pub enum Outcome {
     /// The sequence for this request is used up and the set says `error`.
     Exhausted { last: String, of: usize },
     /// Not an awsJson request, or too large to read.
-    Rejected { kind: String, message: String },
+    Rejected { kind: ErrorKind, message: String },
 }
 
 /// One request.

@@ -17,5 +17,6 @@ pub mod run;
 pub mod server;
 pub use crate::sigv4;
 
+pub use crate::net::{MissHandler, Missed};
 pub use index::Index;
-pub use server::{MissHandler, Missed, Replay, Settings};
+pub use server::{Replay, Settings};

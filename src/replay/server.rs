@@ -2,15 +2,13 @@
 //! the canonical key up in the index, answer with the recorded bytes or a
 //! near-miss report, and journal what happened.
 
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use http::{HeaderValue, Response, StatusCode};
+use http::{HeaderValue, Response};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use serde_json::{json, Value};
@@ -21,31 +19,8 @@ use super::index::{Found, Index, Lookup};
 use super::journal::{self, Journal, Kept, Outcome, Record, Violation};
 use super::nearmiss::{self, Probe};
 use super::sigv4::Credentials;
-use crate::contract::model;
 use crate::fixture::RequestKey;
-use crate::net::{self, Handler};
-
-/// A request no fixture matched, handed to the miss handler.
-#[derive(Debug, Clone)]
-pub struct Missed {
-    pub method: http::Method,
-    pub uri: http::Uri,
-    pub headers: http::HeaderMap,
-    pub body: Bytes,
-}
-
-/// What a miss handler answers: the response, and a note for the journal.
-pub type MissAnswer = Option<(Response<Full<Bytes>>, String)>;
-
-/// The seam for `--on-miss forward`: something that can answer a request the
-/// fixtures do not cover (the recording proxy forwards it and records the
-/// exchange). Returning `None` falls back to the 404 near-miss answer.
-pub trait MissHandler: Send + Sync + 'static {
-    fn handle<'a>(
-        &'a self,
-        missed: Missed,
-    ) -> Pin<Box<dyn Future<Output = MissAnswer> + Send + 'a>>;
-}
+use crate::net::{self, tapedeck_error, ErrorKind, Handler, MissHandler, Missed};
 
 /// Settings of one replay server.
 pub struct Settings {
@@ -114,7 +89,7 @@ impl Replay {
             target: target.as_deref().map(journal::text),
             status: 0,
             outcome: Kept::Other(Outcome::Rejected {
-                kind: String::new(),
+                kind: ErrorKind::BodyUnreadable,
                 message: String::new(),
             }),
             violations: Vec::new(),
@@ -122,8 +97,13 @@ impl Replay {
         let body = match net::read_request_body(&parts.headers, body).await {
             Ok(b) => b,
             Err(e) => {
-                let (status, kind) = e.status_and_kind();
-                return self.finish(entry, tapedeck_error(status, kind, &e.to_string(), None));
+                let message = e.to_string();
+                let response = tapedeck_error(e.kind(), &message, None);
+                entry.outcome = Kept::Other(Outcome::Rejected {
+                    kind: e.kind(),
+                    message,
+                });
+                return self.finish(entry, response);
             }
         };
         let target_str = target.as_deref().unwrap_or_default();
@@ -163,13 +143,10 @@ impl Replay {
         if let Some((kind, message)) = checked.envelope {
             if !recorded_as_is(found, &parts.headers) {
                 entry.outcome = Kept::Other(Outcome::Rejected {
-                    kind: kind.to_owned(),
+                    kind,
                     message: message.clone(),
                 });
-                return self.finish(
-                    entry,
-                    tapedeck_error(StatusCode::BAD_REQUEST, kind, &message, None),
-                );
+                return self.finish(entry, tapedeck_error(kind, &message, None));
             }
         }
         let response = match found.map_or(Lookup::Miss, |f| f.take()) {
@@ -204,7 +181,7 @@ impl Replay {
                 entry
                     .violations
                     .push(Violation::new("replay/sequence-exhausted", message.clone()));
-                tapedeck_error(StatusCode::NOT_FOUND, "sequence-exhausted", &message, None)
+                tapedeck_error(ErrorKind::SequenceExhausted, &message, None)
             }
             Lookup::Miss => {
                 let missed = Missed {
@@ -264,7 +241,7 @@ impl Replay {
         );
         let details = json!({ "near_misses": near });
         entry.outcome = Kept::Other(Outcome::Unmatched { near_misses: near });
-        tapedeck_error(StatusCode::NOT_FOUND, "no-match", &message, Some(details))
+        tapedeck_error(ErrorKind::NoMatch, &message, Some(details))
     }
 
     fn finish(&self, mut entry: Record, response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
@@ -346,65 +323,4 @@ fn request_id() -> HeaderValue {
     let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
     let mut text = uuid::Uuid::encode_buffer();
     HeaderValue::from_str(id.hyphenated().encode_lower(&mut text)).expect("uuid is ASCII")
-}
-
-/// `no-match` → `TapedeckNoMatch`: the `__type` of a tapedeck-made error.
-pub fn error_type_name(kind: &str) -> String {
-    let mut name = String::from("Tapedeck");
-    for word in kind.split('-') {
-        let mut chars = word.chars();
-        if let Some(first) = chars.next() {
-            name.extend(first.to_uppercase());
-            name.push_str(chars.as_str());
-        }
-    }
-    name
-}
-
-/// A tapedeck-made error: awsJson-shaped, so SDKs surface `__type`, plus the
-/// `x-tapedeck-error` header naming the kind.
-pub fn tapedeck_error(
-    status: StatusCode,
-    kind: &str,
-    message: &str,
-    details: Option<Value>,
-) -> Response<Full<Bytes>> {
-    let ty = error_type_name(kind);
-    let mut body = json!({ "__type": ty, "message": message, "kind": kind });
-    if let (Some(Value::Object(extra)), Value::Object(map)) = (details, &mut body) {
-        map.extend(extra);
-    }
-    let bytes = serde_json::to_vec_pretty(&body).expect("JSON serialises");
-    let mut resp = Response::new(Full::new(Bytes::from(bytes)));
-    *resp.status_mut() = status;
-    let h = resp.headers_mut();
-    h.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static(model::CONTENT_TYPE),
-    );
-    h.insert(
-        "x-amzn-errortype",
-        HeaderValue::from_str(&ty).expect("ASCII"),
-    );
-    h.insert(
-        "x-tapedeck-error",
-        HeaderValue::from_str(kind).expect("ASCII"),
-    );
-    resp
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn error_type_names_follow_the_kind() {
-        assert_eq!(super::error_type_name("no-match"), "TapedeckNoMatch");
-        assert_eq!(
-            super::error_type_name("upstream-unreachable"),
-            "TapedeckUpstreamUnreachable"
-        );
-        assert_eq!(
-            super::error_type_name("content-type"),
-            "TapedeckContentType"
-        );
-    }
 }

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use proptest::test_runner::{RngAlgorithm, TestRng};
 use serde_json::{json, Value};
+use tapedeck::net::ErrorKind;
 
 use fuzz_targets::{decode_request, fixture_parser, reference_requests, replay_request, Served};
 
@@ -120,19 +121,19 @@ fn the_seeds_reach_every_branch_of_the_request_path() {
     assert_eq!(
         run("wrong-content-type"),
         Served::Rejected {
-            kind: "content-type"
+            kind: ErrorKind::ContentType
         }
     );
     assert_eq!(
         run("missing-target"),
         Served::Rejected {
-            kind: "missing-target"
+            kind: ErrorKind::MissingTarget
         }
     );
     assert_eq!(
         run("invalid-json"),
         Served::Rejected {
-            kind: "invalid-json"
+            kind: ErrorKind::InvalidJson
         }
     );
     assert!(matches!(run("signed-verify"), Served::Hit { .. }));
@@ -140,7 +141,7 @@ fn the_seeds_reach_every_branch_of_the_request_path() {
     assert_eq!(
         run("deep"),
         Served::Rejected {
-            kind: "invalid-json"
+            kind: ErrorKind::InvalidJson
         }
     );
     // The sequence (forget, then forget again) ends in `error` in the fuzz index.

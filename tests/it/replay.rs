@@ -266,6 +266,15 @@ async fn bodies_over_one_mebibyte_get_413() {
     let answer = forget(&http, &server.url(), &big).await;
     assert_eq!(answer.status, 413);
     assert_eq!(answer.header("x-tapedeck-error"), Some("body-too-large"));
+    // The journal says why, as for the other rejections.
+    let journal = admin(&http, &server.url(), "journal").await;
+    assert_eq!(journal["entries"][0]["outcome"], "rejected");
+    assert_eq!(journal["entries"][0]["kind"], "body-too-large");
+    assert_eq!(
+        journal["entries"][0]["message"],
+        answer.json()["message"],
+        "{journal}"
+    );
     // Exactly at the limit is read (and then simply does not match).
     let at_limit = format!("{{\"U\":\"{}\"}}", "a".repeat(1024 * 1024 - 8));
     assert_eq!(at_limit.len(), 1024 * 1024);

@@ -1,16 +1,23 @@
-//! Starting and stopping a replay server: used by `tapedeck replay` and by tests
-//! that need a live server on a random port.
+//! Starting and stopping a replay server, used by `tapedeck replay` and by tests
+//! that need a live server on a random port; and its routing: requests under
+//! [`admin::PREFIX`] go to the admin API, everything else to the replay path.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use bytes::Bytes;
+use http::Response;
+use http_body_util::Full;
+use hyper::body::Incoming;
+
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use super::admin;
 use super::server::Replay;
-use crate::net::{self, Limits, Served};
+use crate::net::{self, Handler, Limits, Served};
 
 /// A replay server running in the background.
 pub struct Running {
@@ -68,4 +75,17 @@ pub fn start(
         stop: Some(stop_tx),
         task,
     })
+}
+
+impl Handler for Replay {
+    async fn handle(
+        &self,
+        req: hyper::Request<Incoming>,
+        _peer: SocketAddr,
+    ) -> Response<Full<Bytes>> {
+        if req.uri().path().starts_with(admin::PREFIX) {
+            return admin::handle(self, req).await;
+        }
+        self.replay(req).await
+    }
 }

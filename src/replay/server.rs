@@ -2,7 +2,6 @@
 //! the canonical key up in the index, answer with the recorded bytes or a
 //! near-miss report, and journal what happened.
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -20,7 +19,7 @@ use super::journal::{self, Journal, Kept, Outcome, Record, Violation};
 use super::nearmiss::{self, Probe};
 use super::sigv4::Credentials;
 use crate::fixture::RequestKey;
-use crate::net::{self, tapedeck_error, ErrorKind, Handler, MissHandler, Missed};
+use crate::net::{self, tapedeck_error, ErrorKind, MissHandler, Missed};
 
 /// Settings of one replay server.
 pub struct Settings {
@@ -74,7 +73,8 @@ impl Replay {
         self.answered.store(0, Ordering::Relaxed);
     }
 
-    async fn replay(&self, req: hyper::Request<Incoming>) -> Response<Full<Bytes>> {
+    /// Answers one (non-admin) request.
+    pub(super) async fn replay(&self, req: hyper::Request<Incoming>) -> Response<Full<Bytes>> {
         let (parts, body) = req.into_parts();
         let n = self.journal.next_number();
         let target = parts
@@ -258,19 +258,6 @@ impl Replay {
             }
         }
         response
-    }
-}
-
-impl Handler for Replay {
-    async fn handle(
-        &self,
-        req: hyper::Request<Incoming>,
-        _peer: SocketAddr,
-    ) -> Response<Full<Bytes>> {
-        if req.uri().path().starts_with(super::admin::PREFIX) {
-            return super::admin::handle(self, req).await;
-        }
-        self.replay(req).await
     }
 }
 

@@ -35,13 +35,19 @@ impl Violation {
     }
 }
 
-/// What the server did with a request.
+/// A fixture's place in [`super::Index::fixtures`]: how the server names the
+/// fixture a request matched, without copying its id.
+pub type FixtureNo = usize;
+
+/// What the server did with a request. `F` names the matched fixture: a
+/// [`FixtureNo`] as the server journals it, its id (`String`) as the journal
+/// is read.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
-pub enum Outcome {
+pub enum Outcome<F = String> {
     /// Answered from a fixture.
     Matched {
-        fixture: String,
+        fixture: F,
         /// 1-based position within a sequence of identical requests.
         position: usize,
         of: usize,
@@ -56,56 +62,48 @@ pub enum Outcome {
     Rejected { kind: ErrorKind, message: String },
 }
 
-/// One request.
+/// One request: what the server journals (`Entry<FixtureNo>`, holding nothing
+/// it would have to format or copy) and what the journal gives back
+/// (`Entry<String>`, the matched fixture by id), serialised as the admin API
+/// and the report show it.
 #[derive(Debug, Clone, Serialize)]
-pub struct Entry {
+pub struct Entry<F = String> {
     /// 1-based request number since start (or the last reset).
     pub n: u64,
-    pub at: String,
-    pub method: String,
-    pub path: String,
-    pub target: Option<String>,
-    pub status: u16,
-    #[serde(flatten)]
-    pub outcome: Outcome,
-    pub violations: Vec<Violation>,
-}
-
-impl Entry {
-    /// Whether the request kept to the contract: it matched and broke no rule.
-    pub fn is_clean(&self) -> bool {
-        matches!(
-            self.outcome,
-            Outcome::Matched { .. } | Outcome::Forwarded { .. }
-        ) && self.violations.is_empty()
-    }
-}
-
-/// One request as the replay server records it on its hot path: nothing is
-/// formatted or copied that the server already holds. [`Journal::entries`] turns
-/// it into the [`Entry`] it stands for.
-#[derive(Debug)]
-pub struct Record {
-    pub n: u64,
+    /// When the request came in; shown as RFC 3339 UTC with milliseconds.
+    #[serde(serialize_with = "rfc3339_millis")]
     pub at: SystemTime,
+    #[serde(serialize_with = "method_name")]
     pub method: http::Method,
     pub path: Cow<'static, str>,
     pub target: Option<Cow<'static, str>>,
     pub status: u16,
-    pub outcome: Kept,
+    #[serde(flatten)]
+    pub outcome: Outcome<F>,
     pub violations: Vec<Violation>,
 }
 
-/// A [`Record`]'s outcome: a match keeps its fixture's number (its place in
-/// [`super::Index::fixtures`]), whose id is read when the journal is.
-#[derive(Debug)]
-pub enum Kept {
-    Matched {
-        fixture: usize,
-        position: usize,
-        of: usize,
-    },
-    Other(Outcome),
+impl<F> Entry<F> {
+    /// Whether the request kept to the contract: it matched and broke no rule.
+    pub fn is_clean(&self) -> bool {
+        self.is_answered() && self.violations.is_empty()
+    }
+
+    /// Whether a fixture or the miss handler answered it.
+    fn is_answered(&self) -> bool {
+        matches!(
+            self.outcome,
+            Outcome::Matched { .. } | Outcome::Forwarded { .. }
+        )
+    }
+}
+
+fn rfc3339_millis<S: serde::Serializer>(at: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&humantime::format_rfc3339_millis(*at))
+}
+
+fn method_name<S: serde::Serializer>(method: &http::Method, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(method.as_str())
 }
 
 /// The text of a path or target, without an allocation for the usual ones.
@@ -117,17 +115,18 @@ pub fn text(s: &str) -> Cow<'static, str> {
     }
 }
 
-impl Record {
-    fn to_entry(&self, fixtures: &[Arc<Prepared>]) -> Entry {
+impl Entry<FixtureNo> {
+    /// The entry with its matched fixture named by id.
+    fn named(&self, fixtures: &[Arc<Prepared>]) -> Entry {
         Entry {
             n: self.n,
-            at: humantime::format_rfc3339_millis(self.at).to_string(),
-            method: self.method.to_string(),
-            path: self.path.clone().into_owned(),
-            target: self.target.as_deref().map(str::to_owned),
+            at: self.at,
+            method: self.method.clone(),
+            path: self.path.clone(),
+            target: self.target.clone(),
             status: self.status,
             outcome: match &self.outcome {
-                Kept::Matched {
+                Outcome::Matched {
                     fixture,
                     position,
                     of,
@@ -136,87 +135,116 @@ impl Record {
                     position: *position,
                     of: *of,
                 },
-                Kept::Other(o) => o.clone(),
+                Outcome::Forwarded { detail } => Outcome::Forwarded {
+                    detail: detail.clone(),
+                },
+                Outcome::Unmatched { near_misses } => Outcome::Unmatched {
+                    near_misses: near_misses.clone(),
+                },
+                Outcome::Exhausted { last, of } => Outcome::Exhausted {
+                    last: last.clone(),
+                    of: *of,
+                },
+                Outcome::Rejected { kind, message } => Outcome::Rejected {
+                    kind: *kind,
+                    message: message.clone(),
+                },
             },
             violations: self.violations.clone(),
         }
     }
 }
 
-fn fixture_id(fixtures: &[Arc<Prepared>], number: usize) -> String {
+fn fixture_id(fixtures: &[Arc<Prepared>], number: FixtureNo) -> String {
     fixtures
         .get(number)
         .map_or_else(|| format!("#{number}"), |p| p.fixture.id.clone())
 }
 
-/// A request that matched a fixture and broke no rule, as most do: everything
-/// else about it (method, path, target) is its fixture's. Small, because the
-/// window holds thousands and the server writes one for every request.
-#[derive(Debug, Clone, Copy)]
-struct Clean {
-    n: u64,
-    /// Milliseconds since the Unix epoch.
-    at: u64,
-    fixture: u32,
-    position: u32,
-    of: u32,
-    status: u16,
-}
-
-impl Clean {
-    /// The compact form of `record`, if it is a clean match.
-    fn of(record: &Record) -> Option<Clean> {
-        let Kept::Matched {
-            fixture,
-            position,
-            of,
-        } = record.outcome
-        else {
-            return None;
-        };
-        if !record.violations.is_empty() {
-            return None;
-        }
-        let small = |n: usize| u32::try_from(n).ok();
-        let at = record.at.duration_since(UNIX_EPOCH).ok()?.as_millis();
-        Some(Clean {
-            n: record.n,
-            at: u64::try_from(at).ok()?,
-            fixture: small(fixture)?,
-            position: small(position)?,
-            of: small(of)?,
-            status: record.status,
-        })
-    }
-
-    fn to_entry(self, fixtures: &[Arc<Prepared>]) -> Entry {
-        let request = fixtures.get(self.fixture as usize).map(|p| &p.fixture);
-        Entry {
-            n: self.n,
-            at: humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(self.at))
-                .to_string(),
-            method: request.map_or_else(String::new, |f| f.request.method.clone()),
-            path: request.map_or_else(String::new, |f| f.request.path.clone()),
-            target: request
-                .and_then(|f| f.request_header("x-amz-target"))
-                .map(str::to_owned),
-            status: self.status,
-            outcome: Outcome::Matched {
-                fixture: fixture_id(fixtures, self.fixture as usize),
-                position: self.position as usize,
-                of: self.of as usize,
-            },
-            violations: Vec::new(),
-        }
-    }
-}
-
-/// What the journal holds for one request: a clean match in a few bytes, or
-/// anything else in full.
+/// How the window stores an entry. Most requests are clean matches, and
+/// everything about one but its number, time, fixture, position and status is
+/// its fixture's: those are kept in 32 bytes (the window holds thousands, and
+/// the server writes one for every request; see docs/benchmarks.md, "A journal
+/// slot of 32 bytes"). Anything else is kept whole.
 #[derive(Debug)]
 enum Slot {
-    Clean(Clean),
-    Other(Box<Record>),
+    Clean {
+        n: u64,
+        /// Milliseconds since the Unix epoch.
+        at: u64,
+        fixture: u32,
+        position: u32,
+        of: u32,
+        status: u16,
+    },
+    Whole(Box<Entry<FixtureNo>>),
+}
+
+impl Slot {
+    /// A clean match compactly, if it fits; anything else whole.
+    fn of(entry: Entry<FixtureNo>) -> Slot {
+        let clean = || {
+            let Outcome::Matched {
+                fixture,
+                position,
+                of,
+            } = entry.outcome
+            else {
+                return None;
+            };
+            if !entry.violations.is_empty() {
+                return None;
+            }
+            let small = |n: usize| u32::try_from(n).ok();
+            let at = entry.at.duration_since(UNIX_EPOCH).ok()?.as_millis();
+            Some(Slot::Clean {
+                n: entry.n,
+                at: u64::try_from(at).ok()?,
+                fixture: small(fixture)?,
+                position: small(position)?,
+                of: small(of)?,
+                status: entry.status,
+            })
+        };
+        clean().unwrap_or_else(|| Slot::Whole(Box::new(entry)))
+    }
+
+    /// The entry this slot holds, its fixture named by id. A clean match's
+    /// method, path and target are its fixture's.
+    fn entry(&self, fixtures: &[Arc<Prepared>]) -> Entry {
+        match *self {
+            Slot::Whole(ref entry) => entry.named(fixtures),
+            Slot::Clean {
+                n,
+                at,
+                fixture,
+                position,
+                of,
+                status,
+            } => {
+                let request = fixtures.get(fixture as usize).map(|p| &p.fixture);
+                Entry {
+                    n,
+                    at: UNIX_EPOCH + Duration::from_millis(at),
+                    method: request.map_or(http::Method::POST, |f| {
+                        http::Method::from_bytes(f.request.method.as_bytes())
+                            .unwrap_or(http::Method::POST)
+                    }),
+                    path: request.map_or(Cow::Borrowed(""), |f| text(&f.request.path)),
+                    target: request
+                        .and_then(|f| f.request_header("x-amz-target"))
+                        .map(text),
+                    status,
+                    outcome: Outcome::Matched {
+                        fixture: fixture_id(fixtures, fixture as usize),
+                        position: position as usize,
+                        of: of as usize,
+                    },
+                    violations: Vec::new(),
+                }
+            }
+        }
+    }
 }
 
 /// Counters over the whole run.
@@ -260,17 +288,11 @@ impl Journal {
         self.next.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    /// Adds a request as the replay server records it.
-    pub fn record(&self, record: Record) {
-        let matched = matches!(
-            record.outcome,
-            Kept::Matched { .. } | Kept::Other(Outcome::Matched { .. } | Outcome::Forwarded { .. })
-        );
-        let violations = !record.violations.is_empty();
-        let slot = match Clean::of(&record) {
-            Some(clean) => Slot::Clean(clean),
-            None => Slot::Other(Box::new(record)),
-        };
+    /// Adds a request as the replay server journals it.
+    pub fn record(&self, entry: Entry<FixtureNo>) {
+        let matched = entry.is_answered();
+        let violations = !entry.violations.is_empty();
+        let slot = Slot::of(entry);
         let dropped = {
             let mut window = self.window.lock().expect("journal lock");
             let totals = &mut window.totals;
@@ -303,10 +325,7 @@ impl Journal {
             .expect("journal lock")
             .slots
             .iter()
-            .map(|slot| match slot {
-                Slot::Clean(clean) => clean.to_entry(fixtures),
-                Slot::Other(record) => record.to_entry(fixtures),
-            })
+            .map(|slot| slot.entry(fixtures))
             .collect();
         v.sort_by_key(|e| e.n);
         v
@@ -328,8 +347,12 @@ impl Journal {
 mod tests {
     use super::*;
 
-    fn record(j: &Journal, outcome: Kept, violations: Vec<Violation>) -> Record {
-        Record {
+    fn entry(
+        j: &Journal,
+        outcome: Outcome<FixtureNo>,
+        violations: Vec<Violation>,
+    ) -> Entry<FixtureNo> {
+        Entry {
             n: j.next_number(),
             at: SystemTime::now(),
             method: http::Method::POST,
@@ -345,17 +368,17 @@ mod tests {
     fn bounded_window_with_exact_totals() {
         let j = Journal::new(2);
         for _ in 0..3 {
-            let matched = Kept::Matched {
+            let matched = Outcome::Matched {
                 fixture: 0,
                 position: 1,
                 of: 1,
             };
-            j.record(record(&j, matched, vec![]));
+            j.record(entry(&j, matched, vec![]));
         }
-        let missed = Kept::Other(Outcome::Unmatched {
+        let missed = Outcome::Unmatched {
             near_misses: vec![],
-        });
-        j.record(record(&j, missed, vec![Violation::new("r", "m")]));
+        };
+        j.record(entry(&j, missed, vec![Violation::new("r", "m")]));
         let t = j.totals();
         assert_eq!(
             (
@@ -377,14 +400,14 @@ mod tests {
 
     #[test]
     fn clean_matches_are_kept_small_and_read_back_whole() {
-        let clean = Record {
+        let clean = Entry {
             n: 7,
             at: UNIX_EPOCH + Duration::from_millis(1_795_000_000_123),
             method: http::Method::POST,
             path: text("/"),
             target: Some(text(model::TARGET)),
             status: 400,
-            outcome: Kept::Matched {
+            outcome: Outcome::Matched {
                 fixture: 0,
                 position: 2,
                 of: 3,
@@ -396,19 +419,21 @@ mod tests {
             "{}",
             std::mem::size_of::<Slot>()
         );
+        assert!(matches!(Slot::of(clean.clone()), Slot::Clean { .. }));
         let j = Journal::new(4);
         j.record(clean);
         let e = &j.entries(&[])[0];
         assert_eq!((e.n, e.status), (7, 400));
-        assert_eq!(e.at, "2026-11-18T11:06:40.123Z");
+        let shown = serde_json::to_value(e).unwrap();
+        assert_eq!(shown["at"], "2026-11-18T11:06:40.123Z");
         assert!(
             matches!(&e.outcome, Outcome::Matched { fixture, position: 2, of: 3 } if fixture == "#0"),
             "{e:?}"
         );
-        // A match that broke a rule is kept in full.
-        let mut broken = record(
+        // A match that broke a rule is kept whole.
+        let mut broken = entry(
             &j,
-            Kept::Matched {
+            Outcome::Matched {
                 fixture: 0,
                 position: 1,
                 of: 1,
@@ -418,6 +443,7 @@ mod tests {
         broken
             .violations
             .push(Violation::new("sigv4/missing", "unsigned"));
+        assert!(matches!(Slot::of(broken.clone()), Slot::Whole(_)));
         j.record(broken);
         let kept = j.entries(&[]);
         let full = kept
@@ -425,5 +451,38 @@ mod tests {
             .find(|e| e.n != 7)
             .expect("the broken match is kept");
         assert_eq!(full.violations.len(), 1);
+    }
+
+    #[test]
+    fn an_entry_serialises_as_the_admin_api_shows_it() {
+        let j = Journal::new(4);
+        j.record(Entry {
+            n: 1,
+            at: UNIX_EPOCH + Duration::from_millis(1_795_000_000_123),
+            method: http::Method::PUT,
+            path: text("/x"),
+            target: None,
+            status: 400,
+            outcome: Outcome::Rejected {
+                kind: ErrorKind::ContentType,
+                message: "m".into(),
+            },
+            violations: vec![Violation::new("awsjson/content-type", "m")],
+        });
+        assert_eq!(
+            serde_json::to_value(j.entries(&[])).unwrap(),
+            serde_json::json!([{
+                "n": 1,
+                "at": "2026-11-18T11:06:40.123Z",
+                "method": "PUT",
+                "path": "/x",
+                "target": null,
+                "status": 400,
+                "outcome": "rejected",
+                "kind": "content-type",
+                "message": "m",
+                "violations": [{ "rule": "awsjson/content-type", "message": "m" }]
+            }])
+        );
     }
 }

@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 
 use super::checks::{self, Inspected};
 use super::index::{Found, Index, Lookup};
-use super::journal::{self, Journal, Kept, Outcome, Record, Violation};
+use super::journal::{self, Entry, FixtureNo, Journal, Outcome, Violation};
 use super::nearmiss::{self, Probe};
 use super::sigv4::Credentials;
 use crate::fixture::RequestKey;
@@ -77,33 +77,31 @@ impl Replay {
     pub(super) async fn replay(&self, req: hyper::Request<Incoming>) -> Response<Full<Bytes>> {
         let (parts, body) = req.into_parts();
         let n = self.journal.next_number();
+        let at = SystemTime::now();
         let target = parts
             .headers
             .get(&checks::X_AMZ_TARGET)
             .map(checks::text_of);
-        let mut entry = Record {
+        let journaled = |outcome: Outcome<FixtureNo>, violations: Vec<Violation>| Entry {
             n,
-            at: SystemTime::now(),
+            at,
             method: parts.method.clone(),
             path: journal::text(parts.uri.path()),
             target: target.as_deref().map(journal::text),
             status: 0,
-            outcome: Kept::Other(Outcome::Rejected {
-                kind: ErrorKind::BodyUnreadable,
-                message: String::new(),
-            }),
-            violations: Vec::new(),
+            outcome,
+            violations,
         };
         let body = match net::read_request_body(&parts.headers, body).await {
             Ok(b) => b,
             Err(e) => {
                 let message = e.to_string();
                 let response = tapedeck_error(e.kind(), &message, None);
-                entry.outcome = Kept::Other(Outcome::Rejected {
+                let outcome = Outcome::Rejected {
                     kind: e.kind(),
                     message,
-                });
-                return self.finish(entry, response);
+                };
+                return self.finish(journaled(outcome, Vec::new()), response);
             }
         };
         let target_str = target.as_deref().unwrap_or_default();
@@ -139,49 +137,47 @@ impl Replay {
         };
         let known = found.and_then(|f| f.validation());
         let checked = checks::check_all(&inspected, self.settings.verify.as_ref(), known);
-        entry.violations = checked.violations;
+        let mut violations = checked.violations;
         if let Some((kind, message)) = checked.envelope {
             if !recorded_as_is(found, &parts.headers) {
-                entry.outcome = Kept::Other(Outcome::Rejected {
-                    kind,
-                    message: message.clone(),
-                });
-                return self.finish(entry, tapedeck_error(kind, &message, None));
+                let response = tapedeck_error(kind, &message, None);
+                let outcome = Outcome::Rejected { kind, message };
+                return self.finish(journaled(outcome, violations), response);
             }
         }
-        let response = match found.map_or(Lookup::Miss, |f| f.take()) {
+        let (outcome, response) = match found.map_or(Lookup::Miss, |f| f.take()) {
             Lookup::Hit {
                 prepared,
                 position,
                 len,
             } => {
                 checks::excuse_expected_known(
-                    &mut entry.violations,
+                    &mut violations,
                     json,
                     &prepared.fixture.expected_violations,
                     known,
                 );
-                let response = recorded_response(prepared);
-                entry.outcome = Kept::Matched {
+                let outcome = Outcome::Matched {
                     fixture: prepared.number,
                     position,
                     of: len,
                 };
-                response
+                (outcome, recorded_response(prepared))
             }
             Lookup::Exhausted { len, last } => {
                 let message = format!(
                     "the sequence of {len} responses for this request (last: {}) is used up and the fixture set's sequence_end is 'error'; POST /__tapedeck/reset rewinds it",
                     last.fixture.id
                 );
-                entry.outcome = Kept::Other(Outcome::Exhausted {
+                violations.push(Violation::new("replay/sequence-exhausted", message.clone()));
+                let outcome = Outcome::Exhausted {
                     last: last.fixture.id.clone(),
                     of: len,
-                });
-                entry
-                    .violations
-                    .push(Violation::new("replay/sequence-exhausted", message.clone()));
-                tapedeck_error(ErrorKind::SequenceExhausted, &message, None)
+                };
+                (
+                    outcome,
+                    tapedeck_error(ErrorKind::SequenceExhausted, &message, None),
+                )
             }
             Lookup::Miss => {
                 let missed = Missed {
@@ -195,23 +191,21 @@ impl Replay {
                     None => None,
                 };
                 match forwarded {
-                    Some((resp, detail)) => {
-                        entry.outcome = Kept::Other(Outcome::Forwarded { detail });
-                        resp
-                    }
-                    None => self.miss(&inspected, target.as_deref(), &mut entry),
+                    Some((resp, detail)) => (Outcome::Forwarded { detail }, resp),
+                    None => self.miss(&inspected, target.as_deref(), n),
                 }
             }
         };
-        self.finish(entry, response)
+        self.finish(journaled(outcome, violations), response)
     }
 
+    /// The near-miss answer to a request no fixture matches.
     fn miss(
         &self,
         req: &Inspected<'_>,
         target: Option<&str>,
-        entry: &mut Record,
-    ) -> Response<Full<Bytes>> {
+        n: u64,
+    ) -> (Outcome<FixtureNo>, Response<Full<Bytes>>) {
         let probe = Probe {
             method: req.method,
             path: req.uri.path(),
@@ -234,17 +228,17 @@ impl Replay {
             ),
             None => "no fixture matches this request (no fixtures are loaded)".to_owned(),
         };
-        tracing::warn!(
-            request = entry.n,
-            target = target.unwrap_or("-"),
-            "{message}"
-        );
+        tracing::warn!(request = n, target = target.unwrap_or("-"), "{message}");
         let details = json!({ "near_misses": near });
-        entry.outcome = Kept::Other(Outcome::Unmatched { near_misses: near });
-        tapedeck_error(ErrorKind::NoMatch, &message, Some(details))
+        let response = tapedeck_error(ErrorKind::NoMatch, &message, Some(details));
+        (Outcome::Unmatched { near_misses: near }, response)
     }
 
-    fn finish(&self, mut entry: Record, response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    fn finish(
+        &self,
+        mut entry: Entry<FixtureNo>,
+        response: Response<Full<Bytes>>,
+    ) -> Response<Full<Bytes>> {
         entry.status = response.status().as_u16();
         for v in &entry.violations {
             tracing::info!(request = entry.n, rule = %v.rule, "contract violation: {}", v.message);

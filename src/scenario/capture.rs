@@ -178,7 +178,7 @@ async fn run_scenarios(
         let env = match session.ensure(scenario.needs, progress).await {
             Ok(env) => env,
             Err(missing) => {
-                coverage.rows.push(row("-", missing));
+                coverage.rows.push(row("-", missing.to_string()));
                 continue;
             }
         };

@@ -265,6 +265,32 @@ impl Provisioner {
     }
 }
 
+/// A provisioning step the endpoint lacks, with what it answered: remembered by
+/// a [`Session`] and named for every scenario that needs the step.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("endpoint lacks {step}: {answer}")]
+pub struct Lacking {
+    pub step: String,
+    /// The failed step's error, as it reads.
+    pub answer: String,
+}
+
+impl From<&StepError> for Lacking {
+    fn from(e: &StepError) -> Self {
+        Lacking {
+            step: e.step().to_owned(),
+            answer: e.to_string(),
+        }
+    }
+}
+
+/// The user a session created, and its password.
+#[derive(Debug, Clone)]
+struct User {
+    name: String,
+    password: String,
+}
+
 /// The state one run builds, lazily, as scenarios need it: one pool, one user,
 /// and a remembered device per request. Failures are remembered too, so a step
 /// the endpoint lacks is tried once and named for every scenario that needs it.
@@ -272,9 +298,9 @@ impl Provisioner {
 pub struct Session {
     pub provisioner: Provisioner,
     pub region: String,
-    pool: Option<Result<Pool, String>>,
-    user: Option<Result<(String, String), String>>,
-    device: Option<Result<String, String>>,
+    pool: Option<Result<Pool, Lacking>>,
+    user: Option<Result<User, Lacking>>,
+    device: Option<Result<String, Lacking>>,
 }
 
 impl Session {
@@ -305,7 +331,7 @@ impl Session {
         &mut self,
         need: Need,
         progress: &mut (dyn FnMut(String) + Send),
-    ) -> Result<Env, String> {
+    ) -> Result<Env, Lacking> {
         let mut env = Env {
             region: self.region.clone(),
             ..Env::default()
@@ -313,7 +339,6 @@ impl Session {
         if need == Need::Nothing {
             return Ok(env);
         }
-        let lacks = |e: &StepError| format!("endpoint lacks {}: {e}", e.step());
         if self.pool.is_none() {
             let created = self.provisioner.create_pool().await;
             match &created {
@@ -323,7 +348,7 @@ impl Session {
                 )),
                 Err(e) => progress(format!("provisioning a pool ... FAILED: {e}")),
             }
-            self.pool = Some(created.map_err(|e| lacks(&e)));
+            self.pool = Some(created.map_err(|e| Lacking::from(&e)));
         }
         let pool = self.pool.clone().expect("set above")?;
         env.pool_id = pool.id.clone();
@@ -341,12 +366,15 @@ impl Session {
             }
             self.user = Some(
                 created
-                    .map(|password| (username, password))
-                    .map_err(|e| lacks(&e)),
+                    .map(|password| User {
+                        name: username,
+                        password,
+                    })
+                    .map_err(|e| Lacking::from(&e)),
             );
         }
-        let (username, password) = self.user.clone().expect("set above")?;
-        env.username = username.clone();
+        let user = self.user.clone().expect("set above")?;
+        env.username = user.name.clone();
         env.device_key = format!("{}_ffffffff-ffff-4fff-bfff-ffffffffffff", self.region);
         if need == Need::User {
             return Ok(env);
@@ -354,7 +382,7 @@ impl Session {
         if self.device.is_none() {
             let remembered = self
                 .provisioner
-                .remember_device(&pool, &username, &password)
+                .remember_device(&pool, &user.name, &user.password)
                 .await;
             match &remembered {
                 Ok(d) => progress(format!(
@@ -363,7 +391,7 @@ impl Session {
                 )),
                 Err(e) => progress(format!("remembering a device ... FAILED: {e}")),
             }
-            self.device = Some(remembered.map(|d| d.key).map_err(|e| lacks(&e)));
+            self.device = Some(remembered.map(|d| d.key).map_err(|e| Lacking::from(&e)));
         }
         env.device_key = self.device.clone().expect("set above")?;
         Ok(env)

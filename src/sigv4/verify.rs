@@ -66,8 +66,23 @@ impl Credentials {
     }
 }
 
-/// The headers aws-sigv4 says to set, and the hex signature.
-type SignOutput = (Vec<(&'static str, String)>, String);
+/// What aws-sigv4 computed: the headers to set, and the hex signature.
+#[derive(Debug)]
+pub(crate) struct Computed {
+    pub headers: Vec<(&'static str, String)>,
+    pub signature: String,
+}
+
+/// Why aws-sigv4 could not sign.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ComputeError {
+    /// The signing parameters (identity, region, name, time) were incomplete.
+    #[error("{0}")]
+    Params(#[from] v4::signing_params::BuildError),
+    /// The request (its URI or a header) cannot be signed.
+    #[error("{0}")]
+    Request(#[from] aws_sigv4::http_request::SigningError),
+}
 
 /// Runs aws-sigv4 over `signed` (name, value) pairs; returns the headers to set and the signature.
 /// Host comes from `signed` when given (otherwise from the URI); x-amz-date from `time`;
@@ -80,7 +95,7 @@ pub(crate) fn compute(
     region: &str,
     time: SystemTime,
     creds: &aws_credential_types::Credentials,
-) -> Result<SignOutput, String> {
+) -> Result<Computed, ComputeError> {
     let mut settings = SigningSettings::default();
     // Sign exactly what we are given: the default list drops user-agent & co. even when listed.
     settings.excluded_headers = None;
@@ -91,27 +106,23 @@ pub(crate) fn compute(
         .name(SERVICE)
         .time(time)
         .settings(settings)
-        .build()
-        .map_err(|e| e.to_string())?
+        .build()?
         .into();
     let request = SignableRequest::new(
         method,
         uri.to_string(),
         signed.iter().copied(),
         SignableBody::Bytes(body),
-    )
-    .map_err(|e| e.to_string())?;
-    let (instructions, signature) = sign(request, &params)
-        .map_err(|e| e.to_string())?
-        .into_parts();
+    )?;
+    let (instructions, signature) = sign(request, &params)?.into_parts();
     let (headers, _) = instructions.into_parts();
-    Ok((
-        headers
+    Ok(Computed {
+        headers: headers
             .iter()
             .map(|h| (h.name(), h.value().to_owned()))
             .collect(),
         signature,
-    ))
+    })
 }
 
 pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
@@ -160,16 +171,23 @@ pub fn verify_signature(
     );
     let listed = auth.signed_headers;
     let scope = format!("scope date {} and region {}", auth.date, shown(auth.region));
-    let (out, expected) = compute(method, uri, &signed, body, auth.region, time, &aws)
-        .map_err(|e| Finding::new(rule::SIGNATURE, format!("the signature over SignedHeaders {listed} ({scope}) could not be recomputed: {e}")))?;
-    let ours = out
+    let computed = compute(method, uri, &signed, body, auth.region, time, &aws).map_err(|e| {
+        Finding::new(
+            rule::SIGNATURE,
+            format!(
+                "the signature over SignedHeaders {listed} ({scope}) could not be recomputed: {e}"
+            ),
+        )
+    })?;
+    let ours = computed
+        .headers
         .iter()
         .find(|(n, _)| *n == "authorization")
         .and_then(|(_, v)| Authorization::parse(v).ok());
     if ours.is_none_or(|a| a.signed_headers != auth.signed_headers) {
         return Err(Finding::new(rule::SIGNATURE, format!("aws-sigv4 would not sign exactly SignedHeaders {listed}, so the signature cannot be recomputed")));
     }
-    if !ct_eq(expected.as_bytes(), auth.signature.as_bytes()) {
+    if !ct_eq(computed.signature.as_bytes(), auth.signature.as_bytes()) {
         return Err(Finding::new(rule::SIGNATURE, format!("the signature does not match one recomputed with the configured secret over SignedHeaders {listed} ({scope}); check the secret, the exact body bytes and that nothing rewrote a signed header")));
     }
     Ok(())
@@ -210,9 +228,11 @@ pub fn sign_headers(
             ));
         }
     }
-    let (out, _) = compute(method, uri, &signed, body, region, time, creds)
+    let computed = compute(method, uri, &signed, body, region, time, creds)
         .map_err(|e| fail(format!("cannot sign: {e}")))?;
-    out.into_iter()
+    computed
+        .headers
+        .into_iter()
         .map(|(name, value)| {
             let mut v = HeaderValue::from_str(&value).map_err(|_| {
                 fail(format!(

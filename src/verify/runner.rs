@@ -153,7 +153,7 @@ async fn run(
                 match session.ensure(need, progress).await {
                     Ok(env) => substitutions(f, need, &env),
                     Err(missing) => {
-                        outcome.verdict = Verdict::Skip(missing);
+                        outcome.verdict = Verdict::Skip(missing.to_string());
                         outcomes.push(outcome);
                         continue;
                     }

@@ -283,9 +283,9 @@ fn has_float(f: &tapedeck::fixture::Fixture) -> bool {
             _ => false,
         }
     }
-    [&f.request.body.body, &f.response.body.body]
+    [&f.request.body, &f.response.body]
         .into_iter()
-        .flatten()
+        .filter_map(|b| b.as_json())
         .any(walk)
 }
 

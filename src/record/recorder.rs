@@ -21,7 +21,7 @@ use crate::contract::validate::validate;
 use crate::fixture::redact::{self, RedactConfig, RedactError};
 use crate::fixture::store::{self, Overwrite, WriteError};
 use crate::fixture::{
-    BodyFields, Compare, Fixture, HeaderValue, Headers, Provenance, Request, RequestKey, Response,
+    Body, Compare, Fixture, HeaderValue, Headers, Provenance, Request, RequestKey, Response,
     CURRENT_VERSION,
 };
 
@@ -229,12 +229,12 @@ impl Recorder {
                 method: x.method.clone(),
                 path: x.path.clone(),
                 headers: headers_of(&x.request_headers),
-                body: BodyFields::from_bytes(&x.request_body),
+                body: Body::from_bytes(&x.request_body),
             },
             response: Response {
                 status: x.status.as_u16(),
                 headers: headers_of(&x.response_headers),
-                body: BodyFields::from_bytes(&x.response_body),
+                body: Body::from_bytes(&x.response_body),
             },
             compare: Compare::default(),
         }

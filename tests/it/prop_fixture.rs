@@ -20,8 +20,8 @@ use serde_json::{Map, Number, Value};
 
 use tapedeck::fixture::store::{self, parse_fixture, Overwrite};
 use tapedeck::fixture::{
-    canonical_json, to_canonical_string, BodyFields, Compare, Fixture, HeaderValue, Headers,
-    MessageRule, Provenance, Request, RequestKey, Response,
+    canonical_json, to_canonical_string, Body, Compare, Fixture, HeaderValue, Headers, MessageRule,
+    Provenance, Request, RequestKey, Response,
 };
 
 use crate::support::proptest_config::config;
@@ -279,7 +279,7 @@ proptest! {
     #[test]
     fn byte_exact_lookup_agrees_with_the_canonical_key(body in json_value(), seed in any::<u64>()) {
         let mut loaded = unknown_user();
-        loaded.fixture.request.body = BodyFields { body: Some(body.clone()), ..BodyFields::default() };
+        loaded.fixture.request.body = Body::Json(body.clone());
         let index = tapedeck::replay::Index::build(vec![loaded], |_| {
             tapedeck::fixture::set::SequenceEnd::RepeatLast
         })
@@ -442,12 +442,12 @@ fn headers() -> impl Strategy<Value = Headers> {
     )
 }
 
-fn body_fields() -> impl Strategy<Value = BodyFields> {
+fn body_fields() -> impl Strategy<Value = Body> {
     prop_oneof![
-        1 => Just(BodyFields::default()),
-        3 => json_value().prop_map(|v| BodyFields { body: Some(v), ..BodyFields::default() }),
-        1 => any::<String>().prop_map(|t| BodyFields { body_text: Some(t), ..BodyFields::default() }),
-        1 => prop::collection::vec(any::<u8>(), 0..64).prop_map(|b| BodyFields::from_bytes(&b)),
+        1 => Just(Body::default()),
+        3 => json_value().prop_map(Body::Json),
+        1 => any::<String>().prop_map(Body::Text),
+        1 => prop::collection::vec(any::<u8>(), 0..64).prop_map(|b| Body::from_bytes(&b)),
     ]
 }
 
@@ -660,8 +660,8 @@ proptest! {
         json_value().prop_map(|v| serde_json::to_vec(&v).unwrap()),
         any::<String>().prop_map(String::into_bytes),
     ]) {
-        let fields = BodyFields::from_bytes(&bytes);
-        prop_assert!(fields.forms() <= 1);
+        // One form at most: the type has room for no more.
+        let fields = Body::from_bytes(&bytes);
         let back = fields.bytes().unwrap();
         prop_assert_eq!(back.as_ref(), &bytes[..]);
     }

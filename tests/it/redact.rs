@@ -9,7 +9,7 @@ use tapedeck::fixture::redact::{
     pseudonym, redact, RedactConfig, RedactError, Redactions, ACCOUNT_PLACEHOLDER,
     DEFAULT_HEADER_ALLOWLIST,
 };
-use tapedeck::fixture::{load_embedded, to_canonical_string, BodyFields, Fixture, HeaderValue};
+use tapedeck::fixture::{load_embedded, to_canonical_string, Body, Fixture, HeaderValue};
 
 const KEY: &str = "AKIAQWERTYUIOPASDFGH";
 
@@ -36,9 +36,9 @@ fn names(headers: &tapedeck::fixture::Headers) -> Vec<&str> {
 /// `unknown-user` with a real-looking username echoed by the response message.
 fn echoing(username: &str) -> Fixture {
     let mut f = reference("unknown-user");
-    f.request.body.body.as_mut().unwrap()["Username"] = json!(username);
+    f.request.body.as_json_mut().unwrap()["Username"] = json!(username);
     f.variables.insert("username".into(), username.into());
-    f.response.body = BodyFields::from_bytes(
+    f.response.body = Body::from_bytes(
         serde_json::to_string(&json!({
             "__type": "UserNotFoundException",
             "message": format!("User {username} does not exist."),
@@ -143,13 +143,13 @@ fn username_is_pseudonymised_in_request_and_echoing_response_consistently() {
 
     let mut a = echoing(user);
     assert!(
-        a.response.body.body.is_some(),
+        a.response.body.as_json().is_some(),
         "compact JSON is stored as body"
     );
     let done = redact(&mut a, &RedactConfig::default()).unwrap();
     assert_eq!(done.pseudonymised, 1);
     assert_eq!(request_json(&a)["Username"], json!(p));
-    let message = a.response.body.body.as_ref().expect("still stored as body")["message"].clone();
+    let message = a.response.body.as_json().expect("still stored as body")["message"].clone();
     assert_eq!(message, json!(format!("User {p} does not exist.")));
     assert_eq!(a.variables["username"], p);
     assert!(!to_canonical_string(&a).contains("alice"));
@@ -160,11 +160,11 @@ fn username_is_pseudonymised_in_request_and_echoing_response_consistently() {
     let boto3 = format!(
         r#"{{"UserPoolId": "us-east-1_TapeDeck1", "Username": "{user}", "DeviceKey": "us-east-1_0a1b2c3d-0000-4000-8000-000000000001"}}"#
     );
-    b.request.body = BodyFields::from_bytes(boto3.as_bytes());
-    assert!(b.request.body.body_text.is_some());
+    b.request.body = Body::from_bytes(boto3.as_bytes());
+    assert!(b.request.body.as_text().is_some());
     redact(&mut b, &RedactConfig::default()).unwrap();
     assert_eq!(
-        b.request.body.body_text.as_deref(),
+        b.request.body.as_text(),
         Some(boto3.replace(user, &p).as_str()),
         "spacing and key order are kept, only the value changes"
     );
@@ -176,9 +176,9 @@ fn identical_requests_keep_identical_match_keys() {
     let user = "bob.smith";
     let mut a = echoing(user);
     let mut b = echoing(user);
-    let body = serde_json::to_string(a.request.body.body.as_ref().unwrap()).unwrap();
-    b.request.body = BodyFields::from_bytes(body.replace(",", ", ").as_bytes());
-    assert!(b.request.body.body_text.is_some());
+    let body = serde_json::to_string(a.request.body.as_json().unwrap()).unwrap();
+    b.request.body = Body::from_bytes(body.replace(",", ", ").as_bytes());
+    assert!(b.request.body.as_text().is_some());
     let before = RequestKey::of(&a);
     assert_eq!(before, RequestKey::of(&b));
     redact(&mut a, &RedactConfig::default()).unwrap();
@@ -299,8 +299,8 @@ fn every_reference_fixture_redacts_and_keeps_its_contract() {
             "{id}: the request breaks the same constraints as before"
         );
         assert_eq!(
-            f.response.body.body.is_some(),
-            loaded.fixture.response.body.body.is_some(),
+            f.response.body.as_json().is_some(),
+            loaded.fixture.response.body.as_json().is_some(),
             "{id}: storage form kept"
         );
         let text = to_canonical_string(&f);
@@ -324,7 +324,7 @@ fn account_ids_in_arns_are_replaced_in_bodies_headers_and_variables() {
         .unwrap()
         .replace(ACCOUNT_PLACEHOLDER, account);
     assert_eq!(message.matches(account).count(), 2);
-    f.response.body.body.as_mut().unwrap()["message"] = json!(message);
+    f.response.body.as_json_mut().unwrap()["message"] = json!(message);
     f.variables.insert("account_id".into(), account.into());
     f.response.headers.insert(
         "x-amzn-query-error".into(),
@@ -343,7 +343,7 @@ fn account_ids_in_arns_are_replaced_in_bodies_headers_and_variables() {
         f.response_header("x-amzn-query-error"),
         Some("arn:aws-cn:sts::000000000000:assumed-role/tapedeck/x;Sender")
     );
-    assert!(f.response.body.body.is_some());
+    assert!(f.response.body.as_json().is_some());
     assert!(tapedeck::fixture::redact::scan(&text).is_empty());
 }
 
@@ -351,11 +351,11 @@ fn account_ids_in_arns_are_replaced_in_bodies_headers_and_variables() {
 fn account_ids_in_a_text_body_are_replaced() {
     let mut f = reference("access-denied");
     let html = "<html><p>arn:aws:iam::210987654321:user/x</p></html>";
-    f.response.body = BodyFields::from_bytes(html.as_bytes());
+    f.response.body = Body::from_bytes(html.as_bytes());
     let done = redact(&mut f, &RedactConfig::default()).unwrap();
     assert_eq!(done.account_ids, 1);
     assert_eq!(
-        f.response.body.body_text.as_deref(),
+        f.response.body.as_text(),
         Some("<html><p>arn:aws:iam::000000000000:user/x</p></html>")
     );
 }
@@ -430,17 +430,17 @@ fn a_planted_access_key_fails_closed_without_repeating_it() {
             f.response.headers.insert("x-debug".into(), one(KEY));
         }),
         ("response body", |f| {
-            f.response.body.body.as_mut().unwrap()["message"] =
+            f.response.body.as_json_mut().unwrap()["message"] =
                 json!(format!("key {KEY} is invalid"));
         }),
         ("response body_text", |f| {
-            f.response.body = BodyFields::from_bytes(format!("<p>{KEY}</p>").as_bytes());
+            f.response.body = Body::from_bytes(format!("<p>{KEY}</p>").as_bytes());
         }),
         ("response body_base64", |f| {
             let mut bytes = vec![0xff, 0xfe, b' '];
             bytes.extend_from_slice(KEY.as_bytes());
-            f.response.body = BodyFields::from_bytes(&bytes);
-            assert!(f.response.body.body_base64.is_some());
+            f.response.body = Body::from_bytes(&bytes);
+            assert!(matches!(f.response.body, Body::Base64(_)));
         }),
     ];
     let config = RedactConfig {
@@ -471,7 +471,7 @@ fn a_planted_access_key_fails_closed_without_repeating_it() {
 #[test]
 fn secret_found_names_the_line_of_the_secret() {
     let mut f = reference("unknown-user");
-    f.response.body.body.as_mut().unwrap()["message"] = json!(format!("key {KEY}"));
+    f.response.body.as_json_mut().unwrap()["message"] = json!(format!("key {KEY}"));
     let text = to_canonical_string(&f);
     let expected = text[..text.find(KEY).unwrap()].matches('\n').count() + 1;
     match redact(&mut f, &RedactConfig::default()) {
@@ -531,7 +531,7 @@ fn pseudonymised_usernames_stay_valid_for_the_model() {
 fn base64_bodies_are_left_alone_but_checked() {
     let mut f = reference("unknown-user");
     let bytes = [0xffu8, 0xfe, 0x00, b'o', b'k'];
-    f.response.body = BodyFields::from_bytes(&bytes);
+    f.response.body = Body::from_bytes(&bytes);
     let stored = f.response.body.clone();
     redact(&mut f, &RedactConfig::default()).unwrap();
     assert_eq!(f.response.body, stored);
@@ -540,10 +540,7 @@ fn base64_bodies_are_left_alone_but_checked() {
     let mut f = echoing("carol");
     let mut bytes = vec![0xffu8, 0xfe, b' '];
     bytes.extend_from_slice(b"user carol");
-    f.response.body = BodyFields {
-        body_base64: Some(base64::engine::general_purpose::STANDARD.encode(&bytes)),
-        ..BodyFields::default()
-    };
+    f.response.body = Body::Base64(base64::engine::general_purpose::STANDARD.encode(&bytes));
     let err = redact(&mut f, &RedactConfig::default()).unwrap_err();
     assert!(
         matches!(&err, RedactError::ValueRemains { kind, location } if kind == "Username" && *location == "response body"),
@@ -563,7 +560,7 @@ fn empty_and_non_string_usernames_are_left_alone() {
     ] {
         let mut f = reference("unknown-user");
         f.variables.remove("username");
-        f.request.body.body.as_mut().unwrap()["Username"] = value.clone();
+        f.request.body.as_json_mut().unwrap()["Username"] = value.clone();
         let original = f.clone();
         let done = redact(&mut f, &RedactConfig::default()).unwrap();
         assert_eq!(done, Redactions::default(), "{value}");
@@ -576,24 +573,24 @@ fn text_bodies_are_rewritten_in_every_escaped_form() {
     let user = "tom&jerry";
     let p = pseudonym("Username", user);
     let mut f = echoing(user);
-    f.response.body = BodyFields::from_bytes(
+    f.response.body = Body::from_bytes(
         b"<html><p>No user tom&amp;jerry</p><script>var u = \"tom&jerry\";</script></html>",
     );
     redact(&mut f, &RedactConfig::default()).unwrap();
     assert_eq!(
-        f.response.body.body_text.as_deref(),
+        f.response.body.as_text(),
         Some(format!("<html><p>No user {p}</p><script>var u = \"{p}\";</script></html>").as_str())
     );
 
     // JSON text with an escaped value and odd spacing: decoded, replaced, spacing kept.
     let mut f = echoing("alice");
-    f.response.body = BodyFields::from_bytes(
+    f.response.body = Body::from_bytes(
         br#"{ "__type" : "UserNotFoundException", "message" : "User \u0061lice does not exist." }"#,
     );
     redact(&mut f, &RedactConfig::default()).unwrap();
     let p = pseudonym("Username", "alice");
     assert_eq!(
-        f.response.body.body_text.as_deref(),
+        f.response.body.as_text(),
         Some(format!(r#"{{ "__type" : "UserNotFoundException", "message" : "User {p} does not exist." }}"#).as_str())
     );
 }
@@ -603,10 +600,10 @@ fn only_whole_occurrences_are_replaced() {
     let user = "bob";
     let p = pseudonym("Username", user);
     let mut f = echoing(user);
-    f.response.body.body.as_mut().unwrap()["message"] = json!("bobcat and bob, not bob_2 (bob)");
+    f.response.body.as_json_mut().unwrap()["message"] = json!("bobcat and bob, not bob_2 (bob)");
     redact(&mut f, &RedactConfig::default()).unwrap();
     assert_eq!(
-        f.response.body.body.as_ref().unwrap()["message"],
+        f.response.body.as_json().unwrap()["message"],
         json!(format!("bobcat and {p}, not bob_2 ({p})"))
     );
 }
@@ -614,7 +611,7 @@ fn only_whole_occurrences_are_replaced() {
 #[test]
 fn a_value_left_in_an_object_key_is_refused() {
     let mut f = echoing("dave");
-    f.response.body.body = Some(json!({"__type": "X", "dave": true}));
+    f.response.body = Body::Json(json!({"__type": "X", "dave": true}));
     let err = redact(&mut f, &RedactConfig::default()).unwrap_err();
     assert!(
         matches!(&err, RedactError::ValueRemains { location, .. } if *location == "response body"),
@@ -627,7 +624,7 @@ fn a_bare_account_id_from_variables_is_replaced_everywhere() {
     let account = "123456789012";
     let mut f = reference("unknown-user");
     f.variables.insert("account_id".into(), account.into());
-    f.response.body.body.as_mut().unwrap()["message"] = json!(format!(
+    f.response.body.as_json_mut().unwrap()["message"] = json!(format!(
         "Account {account} is not allowed; 1234567890123 is not an account"
     ));
     let done = redact(&mut f, &RedactConfig::default()).unwrap();
@@ -637,7 +634,7 @@ fn a_bare_account_id_from_variables_is_replaced_everywhere() {
     );
     assert_eq!(f.variables["account_id"], ACCOUNT_PLACEHOLDER);
     assert_eq!(
-        f.response.body.body.as_ref().unwrap()["message"],
+        f.response.body.as_json().unwrap()["message"],
         json!("Account 000000000000 is not allowed; 1234567890123 is not an account")
     );
 }

@@ -444,9 +444,9 @@ fn big_corpus(
     for i in 0..n {
         let mut f = template.clone();
         f.id = format!("user-{i:05}");
-        let body = f.request.body.body.as_mut().unwrap();
+        let body = f.request.body.as_json_mut().unwrap();
         body["Username"] = Value::String(format!("load-user-{i}"));
-        f.response.body.body.as_mut().unwrap()["message"] = Value::String(format!("user {i}"));
+        f.response.body.as_json_mut().unwrap()["message"] = Value::String(format!("user {i}"));
         store::write_atomic(dir.path(), &f, store::Overwrite::Never).unwrap();
     }
     let loaded = store::load_path(dir.path()).unwrap();

@@ -164,7 +164,7 @@ fn strings(v: &[&str]) -> Vec<String> {
 
 /// A copy of a loaded fixture with an edited response body.
 fn with_body(mut l: LoadedFixture, id: &str, edit: impl FnOnce(&mut Value)) -> LoadedFixture {
-    let body = l.fixture.response.body.body.as_mut().expect("JSON body");
+    let body = l.fixture.response.body.as_json_mut().expect("JSON body");
     edit(body);
     l.fixture.id = id.to_owned();
     l.text = to_canonical_string(&l.fixture);
@@ -644,8 +644,7 @@ async fn modelled_extra_members_such_as_reason_code_are_compared() {
         .fixture
         .response
         .body
-        .body
-        .as_ref()
+        .as_json()
         .unwrap()
         .get("message")
         .unwrap()
@@ -1439,7 +1438,7 @@ fn a_substituted_value_is_literal_inside_a_message_regex() {
 #[test]
 fn a_nested_ignore_path_is_ignored_on_both_sides() {
     let mut f = reference("unknown-user").fixture;
-    f.response.body.body = Some(json!({
+    f.response.body = tapedeck::fixture::Body::Json(json!({
         "__type": "UserNotFoundException",
         "message": "User does not exist.",
         "details": { "pool": "p", "requestTime": "2026-11-26T01:00:00Z" }

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::hash::{bytes_hash, value_hash, HashedMap};
 use super::Prepared;
+use crate::fixture::Body;
 
 /// A recorded request with a JSON body.
 #[derive(Debug)]
@@ -34,13 +35,10 @@ impl Recorded {
 
     /// The recorded body.
     pub(super) fn body(&self) -> &Value {
-        self.prepared
-            .fixture
-            .request
-            .body
-            .body
-            .as_ref()
-            .expect("only JSON bodies are recorded here")
+        match &self.prepared.fixture.request.body {
+            Body::Json(v) => v,
+            _ => unreachable!("only JSON bodies are recorded here"),
+        }
     }
 }
 
@@ -58,7 +56,7 @@ impl Bodies {
     /// Adds a fixture of `group` whose request has a JSON body.
     pub(super) fn add(&mut self, group: usize, target: &str, prepared: &Arc<Prepared>) {
         let request = &prepared.fixture.request;
-        let Some(body) = &request.body.body else {
+        let Body::Json(body) = &request.body else {
             return;
         };
         let at = u32::try_from(self.recorded.len()).expect("fewer than 2^32 fixtures");

@@ -85,7 +85,7 @@ struct Aside {
     description: String,
     variables: std::collections::BTreeMap<String, String>,
     response_headers: Headers,
-    response_body: crate::fixture::BodyFields,
+    response_body: crate::fixture::Body,
 }
 
 /// Hands memory freed after loading back to the operating system. Without it,

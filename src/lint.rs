@@ -14,6 +14,7 @@ use crate::contract::model::{self, known_error};
 use crate::contract::validate::validate;
 use crate::fixture::locate::{line_at, line_of};
 use crate::fixture::secrets;
+use crate::fixture::set::SetOrigin;
 use crate::fixture::store::{LoadedFixture, RawFixture};
 use crate::fixture::{Provenance, RequestKey};
 
@@ -70,8 +71,8 @@ pub fn lint(raws: Vec<RawFixture>) -> Report {
         fixtures: raws.len(),
         ..Report::default()
     };
-    let mut by_set: BTreeMap<String, Vec<LoadedFixture>> = BTreeMap::new();
-    let mut sets: Vec<String> = Vec::new();
+    let mut by_set: BTreeMap<SetOrigin, Vec<LoadedFixture>> = BTreeMap::new();
+    let mut sets: Vec<SetOrigin> = Vec::new();
     for raw in raws {
         if !sets.contains(&raw.set) {
             sets.push(raw.set.clone());
@@ -110,11 +111,7 @@ pub fn lint(raws: Vec<RawFixture>) -> Report {
         }
     }
     for set in &sets {
-        let config = match set.strip_prefix("embedded:") {
-            Some(name) => crate::fixture::store::embedded_set_config(name).map(|_| ()),
-            None => crate::fixture::set::read_set_config(std::path::Path::new(set)).map(|_| ()),
-        };
-        if let Err(e) = config {
+        if let Err(e) = crate::fixture::store::set_config(set) {
             report.problems.push(Problem {
                 file: e.path().to_owned(),
                 line: e.line(),

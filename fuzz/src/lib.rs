@@ -50,7 +50,7 @@ pub fn fixture_parser(data: &[u8]) {
             let _ = RequestKey::of(&first);
             let _ = tapedeck::lint::lint(vec![store::RawFixture {
                 origin: origin.to_owned(),
-                set: "fuzz".to_owned(),
+                set: tapedeck::fixture::set::SetOrigin::Dir("fuzz".into()),
                 stem: first.id.clone(),
                 text: text.into_owned(),
             }]);

@@ -13,8 +13,8 @@ pub mod verify;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use tapedeck::fixture::set::{self, SequenceEnd};
-use tapedeck::fixture::store::{self, LoadedFixture};
+use tapedeck::fixture::set::{SequenceEnd, SetOrigin};
+use tapedeck::fixture::store::{self, LoadedFixture, Source};
 
 /// Fixtures loaded from the command line's sources.
 pub struct Sources {
@@ -22,13 +22,13 @@ pub struct Sources {
     /// The sources as the user named them, for messages.
     pub label: String,
     /// Each set's sequence policy, from its `tapedeck-set.json`.
-    pub policies: Vec<(String, SequenceEnd)>,
+    pub policies: Vec<(SetOrigin, SequenceEnd)>,
 }
 
 /// The sequence policy of `set`: `forced`, else what the set declares.
 pub fn policy_of(
-    policies: &[(String, SequenceEnd)],
-    set: &str,
+    policies: &[(SetOrigin, SequenceEnd)],
+    set: &SetOrigin,
     forced: Option<SequenceEnd>,
 ) -> SequenceEnd {
     forced.unwrap_or_else(|| {
@@ -51,24 +51,17 @@ pub fn load_sources(sources: &[PathBuf]) -> anyhow::Result<Sources> {
     let mut fixtures = Vec::new();
     let mut policies = Vec::new();
     for source in sources {
-        let text = source.to_string_lossy();
-        if let Some(name) = text.strip_prefix("embedded:") {
-            fixtures.extend(store::load_embedded(name)?);
-            policies.push((
-                format!("embedded:{name}"),
-                store::embedded_set_config(name)?.sequence_end,
-            ));
-        } else {
-            let loaded = store::load_path(source)
-                .with_context(|| format!("cannot load fixtures from {}", source.display()))?;
-            for f in &loaded {
-                if !policies.iter().any(|(s, _)| s == &f.set) {
-                    let config = set::read_set_config(std::path::Path::new(&f.set))?;
-                    policies.push((f.set.clone(), config.sequence_end));
-                }
+        let loaded = match Source::from_arg(source) {
+            Source::Embedded(name) => store::load_embedded(&name)?,
+            Source::Path(path) => store::load_path(&path)
+                .with_context(|| format!("cannot load fixtures from {}", path.display()))?,
+        };
+        for f in &loaded {
+            if !policies.iter().any(|(s, _)| s == &f.set) {
+                policies.push((f.set.clone(), store::set_config(&f.set)?.sequence_end));
             }
-            fixtures.extend(loaded);
         }
+        fixtures.extend(loaded);
     }
     let label = sources
         .iter()

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::compare::{compare, describe, Difference, Level};
+use crate::fixture::set::SetOrigin;
 use crate::fixture::store::LoadedFixture;
 use crate::fixture::{Fixture, RequestKey};
 use crate::net::awsjson::{Auth, CallError, Client};
@@ -218,8 +219,8 @@ pub fn verdict_word(v: &Verdict) -> &'static str {
 /// Groups fixtures by request key (scoped by set), each group in sequence
 /// order, groups in the order their first fixture was given.
 fn sequences(fixtures: &[LoadedFixture]) -> Vec<Vec<&LoadedFixture>> {
-    let mut order: Vec<(String, RequestKey)> = Vec::new();
-    let mut groups: BTreeMap<(String, RequestKey), Vec<&LoadedFixture>> = BTreeMap::new();
+    let mut order: Vec<(SetOrigin, RequestKey)> = Vec::new();
+    let mut groups: BTreeMap<(SetOrigin, RequestKey), Vec<&LoadedFixture>> = BTreeMap::new();
     for f in fixtures {
         let key = (f.set.clone(), RequestKey::of(&f.fixture));
         if !groups.contains_key(&key) {

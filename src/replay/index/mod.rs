@@ -26,7 +26,7 @@ pub use self::hash::KeyHasher;
 use self::hash::KeyMap;
 use self::prepare::{prepare, release_free_memory, Leftover, SharedHeaders};
 use crate::contract::validate::{validate, Validation};
-use crate::fixture::set::SequenceEnd;
+use crate::fixture::set::{SequenceEnd, SetOrigin};
 use crate::fixture::store::LoadedFixture;
 use crate::fixture::{Fixture, RequestKey};
 
@@ -187,9 +187,9 @@ impl Index {
     /// Prepares every fixture. `end_of` gives each fixture set's sequence policy.
     pub fn build(
         fixtures: Vec<LoadedFixture>,
-        end_of: impl Fn(&str) -> SequenceEnd,
+        end_of: impl Fn(&SetOrigin) -> SequenceEnd,
     ) -> Result<Index, IndexError> {
-        let mut policies: HashMap<String, SequenceEnd> = HashMap::new();
+        let mut policies: HashMap<SetOrigin, SequenceEnd> = HashMap::new();
         for loaded in &fixtures {
             if !policies.contains_key(&loaded.set) {
                 policies.insert(loaded.set.clone(), end_of(&loaded.set));
@@ -219,10 +219,10 @@ impl Index {
 
     fn prepare_all(
         fixtures: Vec<LoadedFixture>,
-        policies: &HashMap<String, SequenceEnd>,
+        policies: &HashMap<SetOrigin, SequenceEnd>,
         leftovers: &std::sync::mpsc::Sender<Leftover>,
     ) -> Result<Index, IndexError> {
-        let mut groups: KeyMap<Vec<(&str, Arc<Prepared>)>> = KeyMap::default();
+        let mut groups: KeyMap<Vec<(&SetOrigin, Arc<Prepared>)>> = KeyMap::default();
         let mut all = Vec::with_capacity(fixtures.len());
         let mut shared = SharedHeaders::default();
         for loaded in fixtures {
@@ -346,7 +346,7 @@ impl Index {
 
 /// A group of one is fine. A bigger group must come from one set and carry
 /// distinct sequence numbers.
-fn check_sequence(entries: &[(&str, Arc<Prepared>)]) -> Result<(), IndexError> {
+fn check_sequence(entries: &[(&SetOrigin, Arc<Prepared>)]) -> Result<(), IndexError> {
     if entries.len() < 2 {
         return Ok(());
     }

@@ -71,7 +71,7 @@ impl SharedHeaders {
 /// [`Index::build`] on its own thread.
 #[allow(dead_code)] // held only to be dropped later
 pub(super) struct Leftover {
-    set: String,
+    set: crate::fixture::set::SetOrigin,
     origin: String,
     text: String,
     fixture: Fixture,

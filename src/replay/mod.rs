@@ -15,6 +15,7 @@ pub mod nearmiss;
 pub mod report;
 pub mod run;
 pub mod server;
+pub mod tuning;
 pub use crate::sigv4;
 
 pub use crate::net::{MissHandler, Missed};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use http::{HeaderValue, Response};
+use http::Response;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use serde_json::{json, Value};
@@ -18,6 +18,7 @@ use super::index::{Found, Index, Lookup};
 use super::journal::{self, Entry, FixtureNo, Journal, Outcome, Violation};
 use super::nearmiss::{self, Probe};
 use super::sigv4::Credentials;
+use super::tuning::request_id;
 use crate::fixture::RequestKey;
 use crate::net::{self, tapedeck_error, ErrorKind, MissHandler, Missed};
 
@@ -278,30 +279,4 @@ fn recorded_response(p: &super::index::Prepared) -> Response<Full<Bytes>> {
     *resp.status_mut() = p.status;
     *resp.headers_mut() = p.response_headers(request_id());
     resp
-}
-
-/// A fresh `x-amzn-requestid`: a random (version 4) UUID, as AWS sends. The random
-/// bits come from a per-thread generator seeded once from the operating system,
-/// rather than a `getrandom` system call per response.
-fn request_id() -> HeaderValue {
-    use std::cell::Cell;
-    thread_local! {
-        static STATE: Cell<u64> = Cell::new(uuid::Uuid::new_v4().as_u64_pair().0);
-    }
-    // splitmix64: every seed gives a full-period sequence of well-mixed outputs.
-    fn next(state: &Cell<u64>) -> u64 {
-        let s = state.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
-        state.set(s);
-        let mut z = s;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    let (hi, lo) = STATE.with(|s| (next(s), next(s)));
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&hi.to_le_bytes());
-    bytes[8..].copy_from_slice(&lo.to_le_bytes());
-    let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
-    let mut text = uuid::Uuid::encode_buffer();
-    HeaderValue::from_str(id.hyphenated().encode_lower(&mut text)).expect("uuid is ASCII")
 }

@@ -1,6 +1,6 @@
-//! Hashing for the index's maps: a quick hasher for long keys, and hashes of a
-//! request's identity (method, path, target) with its body, as a JSON value or
-//! as the exact bytes sent.
+//! Hashing for the index's maps: hashes of a request's identity (method, path,
+//! target) with its body, as a JSON value or as the exact bytes sent, with
+//! [`KeyHasher`] (see [`crate::replay::tuning`]).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -8,50 +8,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use serde_json::Value;
 
 use crate::fixture::RequestKey;
-
-/// A hasher for request keys, which are long (method, path, target and body) and
-/// looked up once per request: eight bytes a step instead of SipHash's one. The
-/// keys in the map all come from fixtures, so a client cannot flood it with
-/// colliding keys; a lookup costs one probe whatever the client sends.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct KeyHasher(u64);
-
-impl KeyHasher {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
-    }
-}
-
-impl Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.add(u64::from_le_bytes(chunk.try_into().expect("8 bytes")));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(last));
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        // murmur3's fmix64, so that the high bits hashbrown uses are mixed too.
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
-    }
-}
+pub use crate::replay::tuning::KeyHasher;
 
 pub(super) type KeyMap<V> = HashMap<RequestKey, V, BuildHasherDefault<KeyHasher>>;
 

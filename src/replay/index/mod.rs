@@ -7,7 +7,8 @@
 //! sequence has a cursor that advances per request and can be reset.
 //!
 //! Split by job: [`prepare`] readies each fixture's response, [`bodies`] finds
-//! recorded bodies by bytes or value, [`hash`] hashes keys for the maps.
+//! recorded bodies by bytes or value, [`hash`] hashes keys for the maps. The
+//! allocation and hashing tricks they use are in [`crate::replay::tuning`].
 
 mod bodies;
 mod hash;
@@ -24,7 +25,7 @@ use serde_json::Value;
 use self::bodies::Bodies;
 pub use self::hash::KeyHasher;
 use self::hash::KeyMap;
-use self::prepare::{prepare, release_free_memory, Leftover, SharedHeaders};
+use self::prepare::{prepare, Leftover, SharedHeaders};
 use crate::contract::validate::{validate, Validation};
 use crate::fixture::set::{SequenceEnd, SetOrigin};
 use crate::fixture::store::LoadedFixture;
@@ -195,26 +196,11 @@ impl Index {
                 policies.insert(loaded.set.clone(), end_of(&loaded.set));
             }
         }
-        // The index is built on a thread of its own, which glibc gives a malloc
-        // arena of its own: what the index keeps (fresh copies of what serving
-        // needs) is laid out compactly there. That thread frees nothing of the main
-        // heap, or its allocations would reuse it; it hands what loading allocated
-        // (file texts, full parses) back to this thread, which frees it meanwhile.
-        // The main heap is then nearly empty, and is handed back to the system.
-        let (leftovers, handed_back) = std::sync::mpsc::channel::<Leftover>();
-        let built = std::thread::scope(|scope| {
-            let builder = scope.spawn(move || Index::prepare_all(fixtures, &policies, &leftovers));
-            for leftover in handed_back {
-                drop(leftover);
-            }
-            builder.join()
-        });
-        let index = match built {
-            Ok(index) => index,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
-        release_free_memory();
-        index
+        // Built in an arena of its own, what loading allocated handed back to be
+        // freed here, then the main heap trimmed: see `tuning::in_own_arena`.
+        crate::replay::tuning::in_own_arena(move |leftovers: &std::sync::mpsc::Sender<Leftover>| {
+            Index::prepare_all(fixtures, &policies, leftovers)
+        })
     }
 
     fn prepare_all(

@@ -88,23 +88,6 @@ struct Aside {
     response_body: crate::fixture::Body,
 }
 
-/// Hands memory freed after loading back to the operating system. Without it,
-/// glibc keeps the freed pages of the main heap resident: everything allocated
-/// after them keeps the heap from shrinking.
-pub(super) fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        extern "C" {
-            fn malloc_trim(pad: usize) -> std::ffi::c_int;
-        }
-        // SAFETY: malloc_trim(3) only releases free heap pages; it takes no pointers,
-        // is thread-safe, and has no preconditions.
-        unsafe {
-            malloc_trim(0);
-        }
-    }
-}
-
 /// Prepares fixture `number`: copies what serving needs (its identity and request, the
 /// response status, headers and body) and hands the rest to `leftovers`.
 pub(super) fn prepare(

@@ -51,8 +51,8 @@ enum Command {
     ///
     /// Every request is also checked against the contract (awsJson envelope, the
     /// model's validation, SigV4 structure) and journaled. Admin API:
-    /// GET /__tapedeck/health, /__tapedeck/fixtures, /__tapedeck/journal;
-    /// POST /__tapedeck/reset.
+    /// GET /__tapedeck/health, /__tapedeck/fixtures, /__tapedeck/journal
+    /// (?format=text: the readable report); POST /__tapedeck/reset.
     ///
     /// Example:
     ///   tapedeck replay --strict --report replay.json &

@@ -28,6 +28,8 @@ mod prop_contract;
 mod replay;
 // `tapedeck replay` as a process: start line, reports, exit codes, binds.
 mod replay_cli;
+// What the Python and npm wrappers rely on: --announce json, --exit-on-stdin-close, journal?format=text.
+mod replay_wrappers;
 // The server limits shared by replay and record: head timeout, head size, connection cap.
 mod net_limits;
 // `replay --on-miss forward`: serve what is recorded, record what is new.

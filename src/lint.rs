@@ -1,7 +1,7 @@
 //! `tapedeck lint`: checks fixture sets before anyone relies on them.
 //!
 //! Every file is checked on its own (schema, format version, model conformance,
-//! secrets), then each set (directory) as a whole (duplicate ids, sequences). The
+//! cited sources, secrets), then each set (directory) as a whole (duplicate ids, sequences). The
 //! secret scan runs on the raw text, so even a file that fails to parse is
 //! scanned. Problems are reported as `file:line: rule: message`.
 
@@ -16,6 +16,8 @@ use crate::fixture::locate::{line_at, line_of};
 use crate::fixture::secrets;
 use crate::fixture::store::{LoadedFixture, RawFixture};
 use crate::fixture::{Provenance, RequestKey};
+
+mod provenance;
 
 /// One problem in one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -92,6 +94,7 @@ pub fn lint(raws: Vec<RawFixture>) -> Report {
                     ));
                 }
                 report.problems.extend(check_model(&loaded));
+                report.problems.extend(provenance::check(&loaded));
                 by_set.entry(loaded.set.clone()).or_default().push(loaded);
             }
             Err(e) => {

@@ -97,7 +97,7 @@ fn headers_outside_the_allowlist_are_dropped_on_both_halves() {
     assert_eq!(f.request_header("x-trace-id"), Some("trace-1"));
     assert_eq!(
         names(&f.response.headers),
-        ["content-type", "x-amzn-errortype"]
+        ["content-type", "x-amzn-errormessage", "x-amzn-errortype"]
     );
     assert_eq!(
         done.dropped_headers,
@@ -345,6 +345,48 @@ fn account_ids_in_arns_are_replaced_in_bodies_headers_and_variables() {
     );
     assert!(f.response.body.body.is_some());
     assert!(tapedeck::fixture::redact::scan(&text).is_empty());
+}
+
+/// Cognito repeats the message in `x-amzn-errormessage`: the header is kept,
+/// and what redaction replaces in the body it replaces there too, in raw and in
+/// escaped form, so no username or account id reaches the fixture through it.
+#[test]
+fn the_error_message_header_is_kept_and_rewritten_like_the_body() {
+    let user = "alice&bob@example.com";
+    let p = pseudonym("Username", user);
+    let account = "123456789012";
+    let mut f = echoing(user);
+    let message = format!("User {user} does not exist.");
+    f.response.headers.insert(
+        "x-amzn-errormessage".into(),
+        HeaderValue::Many(vec![
+            message.clone(),
+            // The same value HTML-escaped, and an ARN with an account id.
+            "User alice&amp;bob@example.com does not exist.".into(),
+            format!("User: arn:aws:iam::{account}:user/{user} is not authorized"),
+        ]),
+    );
+    let done = redact(&mut f, &RedactConfig::default()).expect("redacts");
+    assert_eq!(done.pseudonymised, 1);
+    assert_eq!(done.account_ids, 1);
+    let kept: Vec<&str> = f.response.headers["x-amzn-errormessage"].values().collect();
+    assert_eq!(
+        kept,
+        [
+            format!("User {p} does not exist."),
+            format!("User {p} does not exist."),
+            format!("User: arn:aws:iam::000000000000:user/{p} is not authorized"),
+        ]
+    );
+    assert_eq!(
+        f.response.body.json().unwrap()["message"],
+        json!(kept[0]),
+        "the header still equals the body's message"
+    );
+    let text = to_canonical_string(&f);
+    for secret in ["alice", account] {
+        assert!(!text.contains(secret), "{secret} leaked:\n{text}");
+    }
 }
 
 #[test]

@@ -136,10 +136,7 @@ pub(super) fn prepare(
     // Serving needs the request side and the identity only (see `Prepared::fixture`):
     // the rest is moved aside, and what remains is copied.
     let aside = Aside {
-        provenance: std::mem::replace(
-            &mut fixture.provenance,
-            Provenance::Authored { basis: Vec::new() },
-        ),
+        provenance: std::mem::replace(&mut fixture.provenance, Provenance::uncited()),
         description: std::mem::take(&mut fixture.description),
         variables: std::mem::take(&mut fixture.variables),
         response_headers: std::mem::take(&mut fixture.response.headers),

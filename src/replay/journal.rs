@@ -111,8 +111,10 @@ pub enum Kept {
 pub fn text(s: &str) -> Cow<'static, str> {
     match s {
         model::PATH => Cow::Borrowed(model::PATH),
-        model::TARGET => Cow::Borrowed(model::TARGET),
-        other => Cow::Owned(other.to_owned()),
+        other => match model::operation_for_target(other) {
+            Some(op) => Cow::Borrowed(op.target.as_str()),
+            None => Cow::Owned(other.to_owned()),
+        },
     }
 }
 
@@ -381,7 +383,7 @@ mod tests {
             at: UNIX_EPOCH + Duration::from_millis(1_795_000_000_123),
             method: http::Method::POST,
             path: text("/"),
-            target: Some(text(model::TARGET)),
+            target: Some(text(&model::flagship().target)),
             status: 400,
             outcome: Kept::Matched {
                 fixture: 0,

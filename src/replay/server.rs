@@ -157,8 +157,12 @@ impl Replay {
             body: &body,
             json,
         };
-        let known = found.and_then(|f| f.validation());
+        let known = checks::Known {
+            operation: found.and_then(|f| f.operation()),
+            validation: found.and_then(|f| f.validation()),
+        };
         let checked = checks::check_all(&inspected, self.settings.verify.as_ref(), known);
+        let operation = checked.operation;
         entry.violations = checked.violations;
         if let Some((kind, message)) = checked.envelope {
             if !recorded_as_is(found, &parts.headers) {
@@ -178,11 +182,12 @@ impl Replay {
                 position,
                 len,
             } => {
-                checks::excuse_expected_known(
+                checks::excuse_expected(
                     &mut entry.violations,
+                    operation,
                     json,
                     &prepared.fixture.expected_violations,
-                    known,
+                    known.validation,
                 );
                 let response = recorded_response(prepared);
                 entry.outcome = Kept::Matched {

@@ -21,7 +21,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use tapedeck::contract::awsjson::error_type;
-use tapedeck::contract::model::ERRORS;
+use tapedeck::contract::model::flagship;
 use tapedeck::fixture::store::{self, LoadedFixture};
 use tapedeck::scenario::catalog::CATALOG;
 
@@ -342,7 +342,7 @@ fn coverage_of_the_reference_set() {
         };
         assert_eq!((status.as_str(), fixtures), (want, &named), "{name}");
     }
-    for e in ERRORS {
+    for e in flagship().error_shapes() {
         let line = lines
             .iter()
             .find(|l| l.0 == "error" && l.1 == e.name)

@@ -21,6 +21,12 @@ mod prop_fixture;
 
 // The contract model: AWS's validation messages.
 mod validation;
+// Validation of any operation: one table row per constraint kind, in AWS's wording.
+mod model_validation;
+// botocore's own parameter validator as an oracle, on random bodies of every operation.
+mod model_oracle;
+// No validation text shows a value planted at a sensitive path of any operation.
+mod prop_validation_secrets;
 // Properties of the error-type sanitiser and the validation messages.
 mod prop_contract;
 

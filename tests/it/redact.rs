@@ -3,6 +3,7 @@
 
 use base64::Engine as _;
 use serde_json::{json, Value};
+use tapedeck::contract::model::flagship;
 use tapedeck::contract::validate::{validate, Constraint, Validation};
 use tapedeck::fixture::canonical::RequestKey;
 use tapedeck::fixture::redact::{
@@ -59,7 +60,7 @@ fn request_json(f: &Fixture) -> Value {
 
 fn constraints(v: &Validation) -> Vec<Constraint> {
     match v {
-        Validation::Invalid(vs) => vs.iter().map(|v| v.constraint).collect(),
+        Validation::Invalid(vs) => vs.iter().map(|v| v.constraint.clone()).collect(),
         _ => vec![],
     }
 }
@@ -268,7 +269,7 @@ fn redact_fields_pseudonymise_device_keys_everywhere() {
     );
     assert!(f.expected_violations[0].contains(&p));
     assert_eq!(
-        validate(&request_json(&f)).violation_texts(),
+        validate(flagship(), &request_json(&f)).violation_texts(),
         f.expected_violations
     );
     assert!(!to_canonical_string(&f).contains("not-a-device-key"));
@@ -278,7 +279,7 @@ fn redact_fields_pseudonymise_device_keys_everywhere() {
     redact(&mut f, &config).unwrap();
     let key = request_json(&f)["DeviceKey"].as_str().unwrap().to_owned();
     assert!(key.starts_with("devicekey_"), "{key}");
-    assert_eq!(validate(&request_json(&f)), Validation::Valid);
+    assert_eq!(validate(flagship(), &request_json(&f)), Validation::Valid);
 }
 
 #[test]
@@ -294,7 +295,7 @@ fn every_reference_fixture_redacts_and_keeps_its_contract() {
         let id = f.id.clone();
         redact(&mut f, &config).unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(
-            validate(&request_json(&f)).violation_texts(),
+            validate(flagship(), &request_json(&f)).violation_texts(),
             f.expected_violations,
             "{id}: the request breaks the same constraints as before"
         );
@@ -535,12 +536,16 @@ fn pseudonymised_usernames_stay_valid_for_the_model() {
         &"u".repeat(128),
     ] {
         let mut f = echoing(user);
-        assert_eq!(validate(&request_json(&f)), Validation::Valid, "{user}");
+        assert_eq!(
+            validate(flagship(), &request_json(&f)),
+            Validation::Valid,
+            "{user}"
+        );
         redact(&mut f, &RedactConfig::default()).unwrap();
         let got = request_json(&f)["Username"].as_str().unwrap().to_owned();
         assert_ne!(got, user);
         assert_eq!(
-            validate(&request_json(&f)),
+            validate(flagship(), &request_json(&f)),
             Validation::Valid,
             "{user} → {got}"
         );
@@ -556,15 +561,15 @@ fn pseudonymised_usernames_stay_valid_for_the_model() {
         let p = pseudonym("Username", user);
         let mut after = body.clone();
         after["Username"] = json!(p);
-        assert_ne!(constraints(&validate(&body)), vec![]);
+        assert_ne!(constraints(&validate(flagship(), &body)), vec![]);
         assert_eq!(
-            constraints(&validate(&body)),
-            constraints(&validate(&after)),
+            constraints(&validate(flagship(), &body)),
+            constraints(&validate(flagship(), &after)),
             "{p}"
         );
         assert_eq!(
-            validate(&body).violation_texts(),
-            validate(&after).violation_texts()
+            validate(flagship(), &body).violation_texts(),
+            validate(flagship(), &after).violation_texts()
         );
     }
 }

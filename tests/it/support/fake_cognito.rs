@@ -743,7 +743,7 @@ fn admin_forget_device(st: &mut State, body: &Value) -> Answer {
     {
         return bad_request("TooManyRequestsException", MSG_THROTTLED);
     }
-    let validation = validate(body);
+    let validation = validate(tapedeck::contract::model::flagship(), body);
     if let (Some(ty), Some(message)) = (validation.error_type(), validation.message()) {
         return bad_request(ty, &message);
     }

@@ -189,6 +189,11 @@ impl Replay {
                     &prepared.fixture.expected_violations,
                     known.validation,
                 );
+                if let Some(e) = &prepared.unmodelled_error {
+                    entry
+                        .violations
+                        .push(Violation::new("model/error-type", e.to_string()));
+                }
                 let response = recorded_response(prepared);
                 entry.outcome = Kept::Matched {
                     fixture: prepared.number,

@@ -6,7 +6,8 @@
 //! catalog; every operation that has a fixture follows, in model order. For each
 //! listed operation: its success, each error it declares in the model, and the
 //! common AWS errors; then any error type its fixtures record that the model
-//! does not declare for it (`unmodelled`). Fixtures whose target names no
+//! does not declare for it, and any error answer without a type (an emulator's
+//! HTML page: `HTTP 500 without an error type`), as `unmodelled`. Fixtures whose target names no
 //! operation of the model are listed last (`unknown-operation`).
 
 use std::collections::BTreeMap;
@@ -114,14 +115,22 @@ pub fn coverage(fixtures: &[LoadedFixture]) -> Vec<Line> {
                 .collect();
             lines.push(line("error", name, matching));
         }
-        let mut others: BTreeMap<&str, Vec<&LoadedFixture>> = BTreeMap::new();
+        let mut others: BTreeMap<String, Vec<&LoadedFixture>> = BTreeMap::new();
         for x in seen {
-            if let Some(e) = x.error.as_deref().filter(|e| !op.allows_error(e)) {
-                others.entry(e).or_default().push(x.fixture);
+            let other = match x.error.as_deref() {
+                Some(e) if !op.allows_error(e) => Some(e.to_owned()),
+                None if !x.success => Some(format!(
+                    "HTTP {} without an error type",
+                    x.fixture.fixture.response.status
+                )),
+                _ => None,
+            };
+            if let Some(name) = other {
+                others.entry(name).or_default().push(x.fixture);
             }
         }
         for (name, matching) in others {
-            lines.push(line("unmodelled", name, matching));
+            lines.push(line("unmodelled", &name, matching));
         }
     }
     for (target, matching) in unknown {

@@ -62,6 +62,10 @@ pub struct Prepared {
     /// `headers` plus a placeholder `x-amzn-requestid` as the last entry: a response
     /// clones it and overwrites the placeholder in place, without growing the map.
     template: Arc<HeaderMap>,
+    /// Set when the recorded error type is not one the fixture's operation can
+    /// answer with (its modelled errors and the common AWS errors): the
+    /// `model/error-type` violation reported when the fixture is served.
+    pub unmodelled_error: Option<Box<str>>,
 }
 
 impl Prepared {

@@ -2,7 +2,7 @@
 //!
 //! Nothing in here knows about servers or files: [`model`] is the vendored
 //! service model (operations, shapes, constraints, errors, sensitivity,
-//! authentication), [`validate`] applies its constraints the way the service
+//! authentication), [`mod@validate`] applies its constraints the way the service
 //! does, and [`awsjson`] covers the awsJson 1.1 protocol details that every
 //! request and response share.
 

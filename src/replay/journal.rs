@@ -107,7 +107,8 @@ pub enum Kept {
     Other(Outcome),
 }
 
-/// The text of a path or target, without an allocation for the usual ones.
+/// The text of a path or target, without an allocation for the usual ones (`/`
+/// and the targets of the model's operations).
 pub fn text(s: &str) -> Cow<'static, str> {
     match s {
         model::PATH => Cow::Borrowed(model::PATH),

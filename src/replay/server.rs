@@ -111,7 +111,9 @@ impl Replay {
             at: SystemTime::now(),
             method: parts.method.clone(),
             path: journal::text(parts.uri.path()),
-            target: target.as_deref().map(journal::text),
+            // Set once the fixtures are looked up: a matched group knows its
+            // operation's target, which the journal then borrows.
+            target: None,
             status: 0,
             outcome: Kept::Other(Outcome::Rejected {
                 kind: String::new(),
@@ -123,6 +125,7 @@ impl Replay {
             Ok(b) => b,
             Err(e) => {
                 let (status, kind) = e.status_and_kind();
+                entry.target = target.as_deref().map(journal::text);
                 return self.finish(entry, tapedeck_error(status, kind, &e.to_string(), None));
             }
         };
@@ -150,6 +153,12 @@ impl Replay {
                 (found, parsed.as_ref())
             }
         };
+        entry.target = target
+            .as_deref()
+            .map(|t| match found.and_then(|f| f.operation()) {
+                Some(op) => std::borrow::Cow::Borrowed(op.target.as_str()),
+                None => journal::text(t),
+            });
         let inspected = Inspected {
             method,
             uri: &parts.uri,

@@ -107,7 +107,7 @@ impl<'a> Found<'a> {
     }
 
     /// The model's validation of every request body with this key (see
-    /// [`crate::contract::validate`]); `None` when the recorded body is not JSON.
+    /// [`mod@crate::contract::validate`]); `None` when the recorded body is not JSON.
     pub fn validation(&self) -> Option<&'a Validation> {
         self.group.validation.as_ref()
     }

@@ -6,7 +6,7 @@ pools and users, forget a device, delete the user and the pool.
 Usage: .venv/bin/python scripts/clients/session.py --endpoint URL --transcript FILE
 
 Run once through `tapedeck record` in front of an emulator and once against
-`tapedeck replay` of what was recorded (tests/session_roundtrip.rs): the two
+`tapedeck replay` of what was recorded (tests/it/session_roundtrip.rs): the two
 transcripts must be the same. The transcript is a JSON list, one entry per call:
 the operation, the error code (or null) and the response without its
 ResponseMetadata (request ids and dates differ between runs), account ids in ARNs

@@ -40,6 +40,8 @@ fn fixture(
     f
 }
 
+/// The model problems lint finds (the authored fixtures here cite their source
+/// the old way, which the provenance rules report: not this file's concern).
 fn problems(fixtures: &[Value]) -> Vec<Problem> {
     let dir = tempfile::tempdir().unwrap();
     for f in fixtures {
@@ -48,7 +50,11 @@ fn problems(fixtures: &[Value]) -> Vec<Problem> {
             .join(format!("{}.json", f["id"].as_str().unwrap()));
         std::fs::write(path, serde_json::to_string_pretty(f).unwrap() + "\n").unwrap();
     }
-    lint(store::read_path(dir.path()).unwrap()).problems
+    lint(store::read_path(dir.path()).unwrap())
+        .problems
+        .into_iter()
+        .filter(|p| p.rule.starts_with("model/"))
+        .collect()
 }
 
 const RANGE: &str = "Value '61' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 60";

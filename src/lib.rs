@@ -1,10 +1,13 @@
 //! tapedeck: record-and-replay contract testing for the Amazon Cognito Identity
-//! Provider operation `AdminForgetDevice`.
+//! Provider (cognito-idp): every operation of the service model, with
+//! `AdminForgetDevice` as the flagship (reference set, scenario catalog, capture).
 //!
 //! The crate follows the data flow of the tool:
 //!
-//! - [`contract`] — what AdminForgetDevice promises: the model, AWS-style validation,
-//!   the awsJson protocol details.
+//! - [`contract`] — what Cognito promises: the vendored service model
+//!   ([`contract::model`]: operations, shapes, errors, sensitivity, authtype),
+//!   AWS-worded validation of any operation's input ([`mod@contract::validate`]), the
+//!   awsJson protocol details.
 //! - [`fixture`] — the on-disk format: types, loading, atomic writes, the canonical
 //!   request key, redaction and the secret scanner.
 //! - [`lint`] — checks a fixture set: schema, model conformance, sequences, secrets.

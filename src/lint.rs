@@ -1,7 +1,7 @@
 //! `tapedeck lint`: checks fixture sets before anyone relies on them.
 //!
 //! Every file is checked on its own (schema, format version, model conformance,
-//! secrets), then each set (directory) as a whole (duplicate ids, sequences). The
+//! cited sources, secrets), then each set (directory) as a whole (duplicate ids, sequences). The
 //! secret scan runs on the raw text, so even a file that fails to parse is
 //! scanned. Problems are reported as `file:line: rule: message`.
 
@@ -10,13 +10,15 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::contract::awsjson::{error_type, is_awsjson_content_type};
-use crate::contract::model::{self, known_error};
+use crate::contract::model;
 use crate::contract::validate::validate;
 use crate::fixture::locate::{line_at, line_of};
 use crate::fixture::secrets;
 use crate::fixture::set::SetOrigin;
 use crate::fixture::store::{LoadedFixture, RawFixture};
 use crate::fixture::{Provenance, RequestKey};
+
+mod provenance;
 
 /// One problem in one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,6 +95,7 @@ pub fn lint(raws: Vec<RawFixture>) -> Report {
                     ));
                 }
                 report.problems.extend(check_model(&loaded));
+                report.problems.extend(provenance::check(&loaded));
                 by_set.entry(loaded.set.clone()).or_default().push(loaded);
             }
             Err(e) => {
@@ -173,14 +176,19 @@ fn check_model(f: &LoadedFixture) -> Vec<Problem> {
             format!("path is '{}', expected '{}'", req.path, model::PATH),
         );
     }
-    match fx.request_header("x-amz-target") {
-        Some(model::TARGET) => {}
-        Some(other) => push(
+    let target = fx.request_header("x-amz-target");
+    let operation = target.and_then(model::operation_for_target);
+    match (target, operation) {
+        (Some(_), Some(_)) => {}
+        (Some(other), None) => push(
             &["request", "headers", "x-amz-target"],
             "model/request",
-            format!("x-amz-target is '{other}', expected '{}'", model::TARGET),
+            format!(
+                "x-amz-target is '{other}', which names no operation of the cognito-idp model; targets are '{}.<Operation>'",
+                model::get().target_prefix()
+            ),
         ),
-        None => push(
+        (None, _) => push(
             &["request", "headers"],
             "model/request",
             "x-amz-target header is missing".into(),
@@ -202,14 +210,17 @@ fn check_model(f: &LoadedFixture) -> Vec<Problem> {
             "content-type header is missing".into(),
         ),
     }
-    match req.body.json() {
-        None => push(
+    match (req.body.json(), operation) {
+        (None, _) => push(
             &["request"],
             "model/request",
             "request body is not JSON".into(),
         ),
-        Some(body) => {
-            let got = validate(&body).violation_texts();
+        // Without an operation there is no input shape to validate against
+        // (the target is reported above).
+        (Some(_), None) => {}
+        (Some(body), Some(op)) => {
+            let got = validate(op, &body).violation_texts();
             if got != fx.expected_violations {
                 let msg = if fx.expected_violations.is_empty() {
                     format!(
@@ -234,13 +245,19 @@ fn check_model(f: &LoadedFixture) -> Vec<Problem> {
     // an observation, not a mistake. Authored fixtures must use the model.
     if matches!(fx.provenance, Provenance::Authored { .. }) {
         match (&found, fx.response.status) {
-            (Some(t), _) if known_error(&t.name).is_none() => push(
+            (Some(t), _) if !error_allowed(operation, &t.name) => push(
                 &["response", "body"],
                 "model/error-type",
-                format!(
-                    "error type '{}' is not in the model nor a common AWS error",
-                    t.name
-                ),
+                match operation {
+                    Some(op) => format!(
+                        "error type '{}' is neither an error {} declares nor a common AWS error",
+                        t.name, op.name
+                    ),
+                    None => format!(
+                        "error type '{}' is not in the model nor a common AWS error",
+                        t.name
+                    ),
+                },
             ),
             (None, status) if status >= 300 => push(
                 &["response", "status"],
@@ -251,6 +268,16 @@ fn check_model(f: &LoadedFixture) -> Vec<Problem> {
         }
     }
     out
+}
+
+/// Whether a fixture of `operation` may answer with the error `name`: one the
+/// operation declares or a common AWS error (any modelled error when the
+/// operation is unknown).
+fn error_allowed(operation: Option<&model::Operation>, name: &str) -> bool {
+    match operation {
+        Some(op) => op.allows_error(name),
+        None => model::get().error(name).is_some(),
+    }
 }
 
 fn check_ids(fixtures: &[LoadedFixture]) -> Vec<Problem> {

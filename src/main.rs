@@ -9,11 +9,13 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
-/// Record-and-replay contract testing for Amazon Cognito's AdminForgetDevice.
+/// Record-and-replay contract testing for Amazon Cognito user pools (cognito-idp).
 ///
-/// tapedeck keeps the real behaviour of AdminForgetDevice in JSON fixtures, serves
+/// tapedeck keeps the real behaviour of Cognito operations in JSON fixtures, serves
 /// them as a stand-in Cognito endpoint, records new ones from real endpoints, and
-/// checks emulators against them.
+/// checks emulators against them. Every operation of the service model is checked
+/// (its input, its errors, its authentication); AdminForgetDevice, the flagship,
+/// also has a bundled reference set, a scenario catalog and `capture`.
 ///
 /// Quick start:
 ///   tapedeck replay                 serve the bundled reference contract on 127.0.0.1:4566
@@ -49,10 +51,12 @@ enum Command {
     /// A request that matches nothing gets 404 with `x-tapedeck-error: no-match`
     /// and the nearest fixtures with a field-level diff.
     ///
-    /// Every request is also checked against the contract (awsJson envelope, the
-    /// model's validation, SigV4 structure) and journaled. Admin API:
-    /// GET /__tapedeck/health, /__tapedeck/fixtures, /__tapedeck/journal;
-    /// POST /__tapedeck/reset.
+    /// Every request is also checked against the contract of the operation its
+    /// X-Amz-Target names (awsJson envelope, an operation of the model, the
+    /// model's validation of its input in AWS's words, SigV4 structure unless the
+    /// operation's authtype is none) and journaled. Admin API:
+    /// GET /__tapedeck/health, /__tapedeck/fixtures, /__tapedeck/journal
+    /// (?format=text: the readable report); POST /__tapedeck/reset.
     ///
     /// Example:
     ///   tapedeck replay --strict --report replay.json &
@@ -65,10 +69,11 @@ enum Command {
     /// Point any AWS client at the proxy. Each request is stripped of the client's
     /// signature, re-signed with SigV4 for the upstream using the standard AWS
     /// credential chain (environment, --profile, SSO, web identity), forwarded,
-    /// and the exchange written to --out as one fixture, atomically. Headers pass
-    /// through an allowlist, usernames are pseudonymised, account ids in ARNs are
-    /// replaced, and a secret scan runs before every write: a hit aborts that
-    /// write, loudly.
+    /// and the exchange written to --out as one fixture, atomically, whatever the
+    /// operation (an invalid request gets its violations in expected_violations).
+    /// Headers pass through an allowlist, usernames are pseudonymised, account ids
+    /// in ARNs are replaced, and a secret scan runs before every write: a hit
+    /// aborts that write, loudly.
     ///
     /// Example (a sandbox account, profile `sandbox`):
     ///   tapedeck record --upstream https://cognito-idp.us-east-1.amazonaws.com \
@@ -95,7 +100,11 @@ enum Command {
     /// removed, changed outcome (status or error type) and changed message.
     /// Made for a nightly re-record: tapedeck diff committed/ fresh/
     Diff(cmd::verify::DiffArgs),
-    /// Which scenarios and error types fixture sets cover: recorded, authored, missing.
+    /// What fixture sets cover, per operation: recorded, authored, missing.
+    ///
+    /// AdminForgetDevice first, with each scenario of its catalog, then every
+    /// operation with a fixture: its success, each error the model declares for
+    /// it and the common AWS errors, then answers the model does not declare.
     Coverage(cmd::verify::CoverageArgs),
     /// Provoke every outcome on a real endpoint and record it.
     ///
@@ -114,8 +123,8 @@ enum Command {
     Capture(cmd::capture::CaptureArgs),
     /// List the scenario catalog: what each outcome needs and expects.
     Scenarios,
-    /// Check fixture sets: schema, model conformance, sequences, duplicate ids and
-    /// secrets.
+    /// Check fixture sets: schema, model conformance (each fixture against its own
+    /// operation), sequences, duplicate ids and secrets.
     ///
     /// With no PATH, lints every fixture set embedded in the binary. Each PATH is a
     /// fixture file or a directory searched recursively for *.json. Problems are

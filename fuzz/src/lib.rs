@@ -209,8 +209,12 @@ pub fn serve(req: &FuzzRequest) -> Served {
             assert!((1..=len).contains(&position));
             checks::excuse_expected(
                 &mut violations,
+                target
+                    .as_deref()
+                    .and_then(tapedeck::contract::model::operation_for_target),
                 json.as_ref(),
                 &prepared.fixture.expected_violations,
+                None,
             );
             Served::Hit {
                 id: prepared.fixture.id.clone(),

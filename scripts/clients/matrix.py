@@ -73,6 +73,8 @@ OBSERVATIONS = [
      "html-500", "html-500-typed-header", "surface"),
     ("header `ResourceNotFoundException`, body `__type` `UserNotFoundException` (`probes/header-disagrees`)",
      "header-disagrees", "header-disagrees", "surface"),
+    ("TooManyRequestsException in the header only, body `{\"message\":\"Rate exceeded\"}` (`probes/untyped-throttle`)",
+     "untyped-throttle", "untyped-throttle", "surface"),
     ("request without DeviceKey (`reference/missing-device-key`)", "reference", "missing-device-key", "surface"),
 ]
 

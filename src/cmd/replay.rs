@@ -61,6 +61,24 @@ pub struct ReplayArgs {
     on_miss: OnMiss,
     #[command(flatten)]
     record: super::recording::RecordOpts,
+    /// How to announce the listening address on stdout: one line for people
+    /// (text), or one JSON object for programs that start the server (json:
+    /// `{"url": …, "address": …, "pid": …, "fixtures": …, "sources": …, "version": …}`).
+    #[arg(long, value_enum, default_value_t = Announce::Text)]
+    announce: Announce,
+    /// Shut down (as on SIGTERM) when standard input reaches its end: a wrapper
+    /// that holds the other end of a pipe takes the server with it when it dies,
+    /// even by SIGKILL.
+    #[arg(long)]
+    exit_on_stdin_close: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Announce {
+    /// `tapedeck replay: listening on http://…` for people.
+    Text,
+    /// One JSON object on one line, for programs.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -121,12 +139,37 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         header_read_timeout: Duration::from_secs(args.header_timeout.max(1)),
         ..Limits::default()
     };
-    let running = run::start(listener, replay.clone(), limits, super::shutdown_signal())?;
+    let stdin_closed = args.exit_on_stdin_close.then(stdin_closed);
+    let signal = async move {
+        match stdin_closed {
+            Some(closed) => tokio::select! {
+                _ = super::shutdown_signal() => {}
+                _ = closed => tracing::info!("standard input closed: shutting down"),
+            },
+            None => super::shutdown_signal().await,
+        }
+    };
+    let running = run::start(listener, replay.clone(), limits, signal)?;
     let url = running.url();
-    println!(
-        "tapedeck replay: listening on {url} with {count} fixture{} from {label}; point an SDK at it with AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER={url}",
-        if count == 1 { "" } else { "s" }
-    );
+    match args.announce {
+        Announce::Text => println!(
+            "tapedeck replay: listening on {url} with {count} fixture{} from {label}; point an SDK at it with AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER={url}",
+            if count == 1 { "" } else { "s" }
+        ),
+        Announce::Json => println!(
+            "{}",
+            serde_json::json!({
+                "url": url,
+                "address": running.addr.to_string(),
+                "pid": std::process::id(),
+                "fixtures": count,
+                "sources": label,
+                "version": env!("CARGO_PKG_VERSION"),
+            })
+        ),
+    }
+    // A wrapper reading the line must get it now, whatever stdout is.
+    std::io::Write::flush(&mut std::io::stdout())?;
     let served = running.wait().await;
     let report = Report::of(&replay);
     if let Some(path) = &args.report {
@@ -156,4 +199,26 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Completes when standard input reaches its end (or fails). The read runs on
+/// a plain thread rather than tokio's blocking pool, whose threads the runtime
+/// would wait for at exit while the wrapper still holds the pipe open.
+fn stdin_closed() -> tokio::sync::oneshot::Receiver<()> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        use std::io::Read as _;
+        let mut sink = [0u8; 256];
+        let mut stdin = std::io::stdin().lock();
+        loop {
+            match stdin.read(&mut sink) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        let _ = tx.send(());
+    });
+    rx
 }

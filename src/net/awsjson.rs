@@ -99,7 +99,7 @@ impl Client {
         auth: &Auth,
     ) -> Result<Answer, CallError> {
         let bytes = Bytes::from(serde_json::to_vec(body).expect("JSON serialises"));
-        let target = format!("{}.{operation}", model::TARGET_PREFIX);
+        let target = format!("{}.{operation}", model::get().target_prefix());
         self.send(&target, bytes, auth).await
     }
 

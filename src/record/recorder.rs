@@ -17,6 +17,7 @@ use http::{HeaderMap, StatusCode};
 use sha2::{Digest as _, Sha256};
 
 use crate::contract::awsjson::error_type;
+use crate::contract::model;
 use crate::contract::validate::validate;
 use crate::fixture::redact::{self, RedactConfig, RedactError};
 use crate::fixture::store::{self, Overwrite, WriteError};
@@ -192,9 +193,16 @@ impl Recorder {
         if let Some(region) = &x.region {
             variables.insert("region".to_owned(), region.clone());
         }
-        let expected_violations = request_json
-            .as_ref()
-            .map(|v| validate(v).violation_texts())
+        // Validated against the operation the target names; a target the model
+        // does not know gets no annotation (replay and lint report it).
+        let operation = x
+            .request_headers
+            .get(&model::X_AMZ_TARGET)
+            .and_then(|v| v.to_str().ok())
+            .and_then(model::operation_for_target);
+        let expected_violations = operation
+            .zip(request_json.as_ref())
+            .map(|(op, v)| validate(op, v).violation_texts())
             .unwrap_or_default();
         let found = error_type(
             &x.response_body,

@@ -1,6 +1,7 @@
 //! The admin API under `/__tapedeck/`: `health`, `fixtures`, `journal` (GET) and
 //! `reset` (POST; rewinds sequences and clears the journal, or only one of them
-//! with `?only=sequences` / `?only=journal`). Admin requests are not journaled
+//! with `?only=sequences` / `?only=journal`). `journal?format=text` is the
+//! [`super::readable`] report, with its problem count in `x-tapedeck-problems`. Admin requests are not journaled
 //! and never match fixtures.
 
 use bytes::Bytes;
@@ -59,10 +60,17 @@ pub async fn handle(replay: &Replay, req: hyper::Request<Incoming>) -> Response<
                 .collect();
             respond(StatusCode::OK, &list)
         }
-        (&Method::GET, "journal") => respond(
-            StatusCode::OK,
-            &json!({ "totals": replay.journal.totals(), "entries": replay.journal.entries(replay.index.fixtures()) }),
-        ),
+        (&Method::GET, "journal") => match req.uri().query() {
+            None | Some("" | "format=json") => respond(
+                StatusCode::OK,
+                &json!({ "totals": replay.journal.totals(), "entries": replay.journal.entries(replay.index.fixtures()) }),
+            ),
+            Some("format=text") => readable(&replay.journal.entries(replay.index.fixtures())),
+            Some(other) => respond(
+                StatusCode::BAD_REQUEST,
+                &json!({ "error": format!("unknown journal option '{other}': use no query (JSON), ?format=json or ?format=text") }),
+            ),
+        },
         (&Method::POST, "reset") => match req.uri().query() {
             None | Some("") => {
                 replay.reset();
@@ -93,6 +101,22 @@ pub async fn handle(replay: &Replay, req: hyper::Request<Incoming>) -> Response<
             &json!({ "error": format!("unknown admin route '{}'; try {PREFIX}health, {PREFIX}fixtures, {PREFIX}journal or POST {PREFIX}reset", req.uri().path()) }),
         ),
     }
+}
+
+/// The readable report of `entries`, as text; `x-tapedeck-problems` counts the
+/// requests that matched no fixture or broke the contract (0: all clean).
+fn readable(entries: &[super::journal::Entry]) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(Bytes::from(super::readable::render(entries))));
+    let h = resp.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    h.insert(
+        "x-tapedeck-problems",
+        HeaderValue::from(super::readable::problems(entries)),
+    );
+    resp
 }
 
 fn respond<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response<Full<Bytes>> {

@@ -1,7 +1,9 @@
 //! Contract checks on every request the replay server receives, independent of
-//! whether it matches a fixture: the awsJson envelope (content type, target,
-//! JSON), the model's validation of the body, and the SigV4 structure (plus the
-//! signature itself with `--verify-signature`).
+//! whether it matches a fixture: the awsJson envelope (content type, JSON, a
+//! target that names an operation of the model), the model's validation of the
+//! body against that operation's input, and — unless the operation's `authtype`
+//! is `none` — the SigV4 structure (plus the signature itself with
+//! `--verify-signature`).
 
 use http::HeaderMap;
 use serde_json::Value;
@@ -9,7 +11,7 @@ use serde_json::Value;
 use super::journal::Violation;
 use super::sigv4::{self, Credentials};
 use crate::contract::awsjson::is_awsjson_content_type;
-use crate::contract::model;
+use crate::contract::model::{self, Auth, Operation};
 use crate::contract::validate::{validate, Validation};
 use crate::net::ErrorKind;
 
@@ -55,8 +57,8 @@ pub fn envelope_problem(req: &Inspected<'_>) -> Option<(ErrorKind, String)> {
         return Some((
             ErrorKind::MissingTarget,
             format!(
-                "the X-Amz-Target header is missing; AdminForgetDevice uses '{}'",
-                model::TARGET
+                "the X-Amz-Target header is missing; awsJson requests name the operation there, as in '{}'",
+                model::flagship().target
             ),
         ));
     }
@@ -71,7 +73,18 @@ pub fn envelope_problem(req: &Inspected<'_>) -> Option<(ErrorKind, String)> {
 
 /// Every contract violation of a request.
 pub fn check(req: &Inspected<'_>, verify: Option<&Credentials>) -> Vec<Violation> {
-    check_all(req, verify, None).violations
+    check_all(req, verify, Known::default()).violations
+}
+
+/// What the caller already knows of a request: the body's fixture group keeps
+/// the operation its target names and the model's validation of its body, so
+/// that a matched request is not looked up nor validated again.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known<'a> {
+    /// The operation the request's target names, if the caller looked it up.
+    pub operation: Option<&'static Operation>,
+    /// What [`validate`] says of `req.json` against that operation.
+    pub validation: Option<&'a Validation>,
 }
 
 /// What [`check_all`] found.
@@ -81,29 +94,30 @@ pub struct Checked {
     pub violations: Vec<Violation>,
     /// The [`envelope_problem`], if any (also among the violations).
     pub envelope: Option<(ErrorKind, String)>,
+    /// The operation the target names, if it names one of the model.
+    pub operation: Option<&'static Operation>,
 }
 
-/// [`check`], also handing back the envelope problem it found, so the server
-/// need not look for it again. `known` is the model's validation of the body when
-/// the caller already has it (the body's fixture group keeps it): it must be what
-/// [`validate`] says of `req.json`.
-pub fn check_all(
-    req: &Inspected<'_>,
-    verify: Option<&Credentials>,
-    known: Option<&Validation>,
-) -> Checked {
+/// [`check`], also handing back the envelope problem and the operation it
+/// found, so the server need not look for them again. `known` must be true of
+/// this request (see [`Known`]).
+pub fn check_all(req: &Inspected<'_>, verify: Option<&Credentials>, known: Known<'_>) -> Checked {
     let mut out = Vec::new();
     let envelope = envelope_problem(req);
     if let Some((kind, message)) = &envelope {
         out.push(Violation::new(format!("awsjson/{kind}"), message.clone()));
     }
+    let mut operation = known.operation;
     if let Some(target) = req.headers.get(&X_AMZ_TARGET) {
-        let target = text_of(target);
-        if target != model::TARGET {
-            out.push(Violation::new(
-                "awsjson/target",
-                format!("X-Amz-Target is '{target}', expected '{}'", model::TARGET),
-            ));
+        if operation.is_none() {
+            let target = text_of(target);
+            operation = model::operation_for_target(&target);
+            if operation.is_none() {
+                out.push(Violation::new(
+                    "awsjson/unknown-operation",
+                    unknown_operation(&target),
+                ));
+            }
         }
     }
     if req.method != model::METHOD || req.uri.path() != model::PATH {
@@ -116,34 +130,39 @@ pub fn check_all(
             ),
         ));
     }
-    if let Some(json) = req.json {
+    if let (Some(op), Some(json)) = (operation, req.json) {
         let fresh;
-        let validation = match known {
+        let validation = match known.validation {
             Some(v) => v,
             None => {
-                fresh = validate(json);
+                fresh = validate(op, json);
                 &fresh
             }
         };
         if !validation.is_valid() {
             out.push(Violation::new(
                 "model/validation",
-                validation.message().unwrap_or_default(),
+                validation.describe().unwrap_or_default(),
             ));
         }
     }
-    out.extend(
-        sigv4::check_structure(req.headers)
-            .into_iter()
-            .map(|f| Violation::new(f.rule, f.message)),
-    );
-    if let Some(creds) = verify {
-        if req.headers.contains_key(http::header::AUTHORIZATION) {
-            if let Err(f) =
-                sigv4::verify_signature(req.method, req.uri, req.headers, req.body, creds)
-            {
-                if !out.iter().any(|v| v.rule == f.rule) {
-                    out.push(Violation::new(f.rule, f.message));
+    // SigV4 is demanded unless the model says the operation takes none
+    // (`authtype: none`: Cognito authorises those by a token in the body). A
+    // request for no known operation is held to SigV4, as AWS's front end is.
+    if operation.is_none_or(|op| op.auth == Auth::Sigv4) {
+        out.extend(
+            sigv4::check_structure(req.headers)
+                .into_iter()
+                .map(|f| Violation::new(f.rule, f.message)),
+        );
+        if let Some(creds) = verify {
+            if req.headers.contains_key(http::header::AUTHORIZATION) {
+                if let Err(f) =
+                    sigv4::verify_signature(req.method, req.uri, req.headers, req.body, creds)
+                {
+                    if !out.iter().any(|v| v.rule == f.rule) {
+                        out.push(Violation::new(f.rule, f.message));
+                    }
                 }
             }
         }
@@ -151,20 +170,43 @@ pub fn check_all(
     Checked {
         violations: out,
         envelope,
+        operation,
     }
+}
+
+/// The message of `awsjson/unknown-operation`, with the nearest operation name
+/// when one is close.
+fn unknown_operation(target: &str) -> String {
+    let m = model::get();
+    let prefix = m.target_prefix();
+    let name = target
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix('.'));
+    let Some(name) = name else {
+        return format!(
+            "X-Amz-Target is '{target}'; cognito-idp targets are '{prefix}.<Operation>'"
+        );
+    };
+    let nearest = m
+        .operations()
+        .iter()
+        .map(|op| (strsim::levenshtein(&op.name, name), op))
+        .min_by_key(|(d, _)| *d)
+        .filter(|(d, _)| *d <= 3)
+        .map(|(_, op)| format!("; did you mean '{}'?", op.name))
+        .unwrap_or_default();
+    format!(
+        "X-Amz-Target '{target}' names no operation of the cognito-idp model (API {}){nearest}",
+        m.metadata.api_version
+    )
 }
 
 /// Drops the `model/validation` violation when the matched fixture records this
 /// very invalid request on purpose (its `expected_violations` are what the body
 /// violates): the client got the recorded answer to a deliberate mistake.
-pub fn excuse_expected(violations: &mut Vec<Violation>, json: Option<&Value>, expected: &[String]) {
-    excuse_expected_known(violations, json, expected, None);
-}
-
-/// [`excuse_expected`], with the body's validation when the caller already has it
-/// (as for [`check_all`]).
-pub fn excuse_expected_known(
+pub fn excuse_expected(
     violations: &mut Vec<Violation>,
+    operation: Option<&Operation>,
     json: Option<&Value>,
     expected: &[String],
     known: Option<&Validation>,
@@ -172,13 +214,14 @@ pub fn excuse_expected_known(
     if expected.is_empty() {
         return;
     }
-    if let Some(json) = json {
-        let texts = match known {
-            Some(v) => v.violation_texts(),
-            None => validate(json).violation_texts(),
-        };
-        if texts == expected {
-            violations.retain(|v| v.rule != "model/validation");
-        }
+    let (Some(op), Some(json)) = (operation, json) else {
+        return;
+    };
+    let texts = match known {
+        Some(v) => v.violation_texts(),
+        None => validate(op, json).violation_texts(),
+    };
+    if texts == expected {
+        violations.retain(|v| v.rule != "model/validation");
     }
 }

@@ -106,12 +106,15 @@ fn method_name<S: serde::Serializer>(method: &http::Method, s: S) -> Result<S::O
     s.serialize_str(method.as_str())
 }
 
-/// The text of a path or target, without an allocation for the usual ones.
+/// The text of a path or target, without an allocation for the usual ones (`/`
+/// and the targets of the model's operations).
 pub fn text(s: &str) -> Cow<'static, str> {
     match s {
         model::PATH => Cow::Borrowed(model::PATH),
-        model::TARGET => Cow::Borrowed(model::TARGET),
-        other => Cow::Owned(other.to_owned()),
+        other => match model::operation_for_target(other) {
+            Some(op) => Cow::Borrowed(op.target.as_str()),
+            None => Cow::Owned(other.to_owned()),
+        },
     }
 }
 
@@ -405,7 +408,7 @@ mod tests {
             at: UNIX_EPOCH + Duration::from_millis(1_795_000_000_123),
             method: http::Method::POST,
             path: text("/"),
-            target: Some(text(model::TARGET)),
+            target: Some(text(&model::flagship().target)),
             status: 400,
             outcome: Outcome::Matched {
                 fixture: 0,

@@ -4,14 +4,15 @@
 //! Data flows one way: bytes → [`crate::net`] (limits) → [`checks`] (awsJson
 //! envelope, model validation, SigV4) → canonical key → [`index`] (one hash
 //! lookup, sequences) → recorded bytes out; on a miss, [`nearmiss`] explains what
-//! differs. Every request lands in the [`journal`]; [`admin`] exposes it, and
-//! [`report`] writes it out at shutdown.
+//! differs. Every request lands in the [`journal`]; [`admin`] exposes it (as JSON,
+//! or as [`readable`] text), and [`report`] writes it out at shutdown.
 
 pub mod admin;
 pub mod checks;
 pub mod index;
 pub mod journal;
 pub mod nearmiss;
+pub mod readable;
 pub mod report;
 pub mod run;
 pub mod server;

@@ -2,6 +2,7 @@
 //! the canonical key up in the index, answer with the recorded bytes or a
 //! near-miss report, and journal what happened.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -83,12 +84,16 @@ impl Replay {
             .headers
             .get(&checks::X_AMZ_TARGET)
             .map(checks::text_of);
-        let journaled = |outcome: Outcome<FixtureNo>, violations: Vec<Violation>| Entry {
+        // The target is journaled once the fixtures are looked up: a matched
+        // group knows its operation's target, which the journal then borrows.
+        let journaled = |target: Option<Cow<'static, str>>,
+                         outcome: Outcome<FixtureNo>,
+                         violations: Vec<Violation>| Entry {
             n,
             at,
             method: parts.method.clone(),
             path: journal::text(parts.uri.path()),
-            target: target.as_deref().map(journal::text),
+            target,
             status: 0,
             outcome,
             violations,
@@ -102,7 +107,8 @@ impl Replay {
                     kind: e.kind(),
                     message,
                 };
-                return self.finish(journaled(outcome, Vec::new()), response);
+                let target = target.as_deref().map(journal::text);
+                return self.finish(journaled(target, outcome, Vec::new()), response);
             }
         };
         let target_str = target.as_deref().unwrap_or_default();
@@ -129,6 +135,12 @@ impl Replay {
                 (found, parsed.as_ref())
             }
         };
+        let journal_target = target
+            .as_deref()
+            .map(|t| match found.and_then(|f| f.operation()) {
+                Some(op) => Cow::Borrowed(op.target.as_str()),
+                None => journal::text(t),
+            });
         let inspected = Inspected {
             method,
             uri: &parts.uri,
@@ -136,14 +148,18 @@ impl Replay {
             body: &body,
             json,
         };
-        let known = found.and_then(|f| f.validation());
+        let known = checks::Known {
+            operation: found.and_then(|f| f.operation()),
+            validation: found.and_then(|f| f.validation()),
+        };
         let checked = checks::check_all(&inspected, self.settings.verify.as_ref(), known);
+        let operation = checked.operation;
         let mut violations = checked.violations;
         if let Some((kind, message)) = checked.envelope {
             if !recorded_as_is(found, &parts.headers) {
                 let response = tapedeck_error(kind, &message, None);
                 let outcome = Outcome::Rejected { kind, message };
-                return self.finish(journaled(outcome, violations), response);
+                return self.finish(journaled(journal_target, outcome, violations), response);
             }
         }
         let (outcome, response) = match found.map_or(Lookup::Miss, |f| f.take()) {
@@ -152,12 +168,16 @@ impl Replay {
                 position,
                 len,
             } => {
-                checks::excuse_expected_known(
+                checks::excuse_expected(
                     &mut violations,
+                    operation,
                     json,
                     &prepared.fixture.expected_violations,
-                    known,
+                    known.validation,
                 );
+                if let Some(e) = &prepared.unmodelled_error {
+                    violations.push(Violation::new("model/error-type", e.to_string()));
+                }
                 let outcome = Outcome::Matched {
                     fixture: prepared.number,
                     position,
@@ -197,7 +217,7 @@ impl Replay {
                 }
             }
         };
-        self.finish(journaled(outcome, violations), response)
+        self.finish(journaled(journal_target, outcome, violations), response)
     }
 
     /// The near-miss answer to a request no fixture matches.

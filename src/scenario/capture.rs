@@ -251,7 +251,10 @@ fn headers(scenario: &str) -> HeaderMap {
         http::header::CONTENT_TYPE,
         HeaderValue::from_static(model::CONTENT_TYPE),
     );
-    h.insert("x-amz-target", HeaderValue::from_static(model::TARGET));
+    h.insert(
+        "x-amz-target",
+        HeaderValue::from_str(&model::flagship().target).expect("targets are ASCII"),
+    );
     h.insert(
         SCENARIO_HEADER,
         HeaderValue::from_str(scenario).expect("scenario ids are ASCII"),

@@ -63,7 +63,7 @@ impl<'a> Authorization<'a> {
             .filter(|(_, v)| v.is_none())
             .map(|(k, _)| *k)
             .collect();
-            return Err(bad(format!("the Authorization header lacks {}; expected `{ALGORITHM} Credential=AKID/YYYYMMDD/region/{SERVICE}/aws4_request, SignedHeaders=…, Signature=…`", missing.join(", "))));
+            return Err(bad(format!("the Authorization header lacks {}; expected `{ALGORITHM} Credential=AKID/YYYYMMDD/region/{}/aws4_request, SignedHeaders=…, Signature=…`", missing.join(", "), service())));
         };
         let mut parts = AsciiSplit::new(cred, b'/');
         let (Some(akid), Some(date), Some(region), Some(service), Some(terminator), None) = (
@@ -74,7 +74,7 @@ impl<'a> Authorization<'a> {
             parts.next(),
             parts.next(),
         ) else {
-            return Err(bad(format!("Credential has {} `/`-separated parts; expected 5: AKID/YYYYMMDD/region/{SERVICE}/aws4_request", AsciiSplit::new(cred, b'/').count())));
+            return Err(bad(format!("Credential has {} `/`-separated parts; expected 5: AKID/YYYYMMDD/region/{}/aws4_request", AsciiSplit::new(cred, b'/').count(), service())));
         };
         if akid.is_empty() {
             return Err(bad("Credential starts with an empty access key id; put the access key id before the first `/`".into()));

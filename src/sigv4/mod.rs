@@ -25,12 +25,15 @@ pub use authorization::*;
 pub use structure::*;
 pub use verify::*;
 
-/// The signing name AdminForgetDevice requests must use.
-pub const SERVICE: &str = crate::contract::model::SIGNING_NAME;
+/// The signing name (credential-scope service) of cognito-idp requests, from
+/// the service model.
+pub fn service() -> &'static str {
+    crate::contract::model::get().signing_name()
+}
 pub(crate) const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 pub(crate) const X_AMZ_DATE: &str = "x-amz-date";
 pub(crate) const X_AMZ_TOKEN: &str = "x-amz-security-token";
-/// Headers every AdminForgetDevice signature must cover.
+/// Headers every signature must cover.
 pub(crate) const REQUIRED_SIGNED: [&str; 3] = crate::contract::model::REQUIRED_SIGNED_HEADERS;
 /// Headers [`sign_headers`] signs when present (x-amz-date is always added), like botocore.
 pub(crate) const BOTOCORE_SIGNED: [&str; 3] = ["content-type", "host", "x-amz-target"];

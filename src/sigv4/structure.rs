@@ -74,7 +74,7 @@ pub(crate) fn inspect(headers: &HeaderMap) -> Inspection<'_> {
     let mut push = |f: Finding, blocking: bool| out.findings.push((f, blocking));
     let mut sent = headers.get_all(AUTHORIZATION).iter();
     let Some(raw) = sent.next() else {
-        push(Finding::new(rule::MISSING, format!("the request is unsigned (no Authorization header); sign it with SigV4 for service `{SERVICE}`, as any AWS SDK does once credentials are configured")), true);
+        push(Finding::new(rule::MISSING, format!("the request is unsigned (no Authorization header); sign it with SigV4 for service `{}`, as any AWS SDK does once credentials are configured", service())), true);
         return out;
     };
     let parsed = if sent.next().is_some() {
@@ -100,8 +100,8 @@ pub(crate) fn inspect(headers: &HeaderMap) -> Inspection<'_> {
     let time = amz_date.and_then(parse_amz_date);
     if let Some(a) = &auth {
         let scope = |m: String| Finding::new(rule::SCOPE, m);
-        if a.service != SERVICE {
-            push(scope(format!("the credential scope names service {}; AdminForgetDevice must be signed for `{SERVICE}`", shown(a.service))), true);
+        if a.service != service() {
+            push(scope(format!("the credential scope names service {}; cognito-idp requests must be signed for `{}`", shown(a.service), service())), true);
         }
         if a.terminator != "aws4_request" {
             push(

@@ -103,7 +103,7 @@ pub(crate) fn compute(
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(region)
-        .name(SERVICE)
+        .name(service())
         .time(time)
         .settings(settings)
         .build()?

@@ -1,11 +1,12 @@
 //! The comparison rules: what must agree between a recorded response and what
 //! a target answered. Documented for users in `docs/verify.md`.
 //!
-//! - status: exact;
+//! - status: exact, or one of the fixture's `compare.status` list;
 //! - exception type: by the clients' sanitising rule (`ns#Type:suffix` is
 //!   `Type`); `strict` also compares the raw `__type` and `x-amzn-ErrorType`;
 //! - message: by the fixture's rule (exact, ignore, regex), after the recorded
-//!   variable values are replaced by the target's;
+//!   variable values are replaced by the target's; `strict` applies the same
+//!   rule to the `x-amzn-ErrorMessage` header;
 //! - content type: the media type (`strict`: the whole value);
 //! - success body: `{}` and an empty body are equal (`strict`: not);
 //! - modelled extra members of the error body (such as `reasonCode`);
@@ -15,7 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::contract::awsjson::{error_message, error_type};
-use crate::fixture::{Fixture, MessageRule};
+use crate::fixture::{Fixture, MessageRule, StatusRule};
 use crate::net::awsjson::Answer;
 
 /// How strictly to compare.
@@ -32,7 +33,7 @@ pub enum Level {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Difference {
     /// `status`, `error-type`, `raw-error-type`, `error-header`, `message`,
-    /// `content-type`, `body`, or `member:<name>`.
+    /// `message-header`, `content-type`, `body`, or `member:<name>`.
     pub aspect: String,
     pub expected: String,
     pub got: String,
@@ -125,12 +126,20 @@ pub fn compare(
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
 
-    if rec.status != got.status.as_u16() {
-        push(
-            "status",
-            rec.status.to_string(),
-            got.status.as_u16().to_string(),
-        );
+    let got_status = got.status.as_u16();
+    if !fixture.compare.status.accepts(rec.status, got_status) {
+        let expected = match &fixture.compare.status {
+            StatusRule::Exact => rec.status.to_string(),
+            StatusRule::OneOf(allowed) => format!(
+                "one of {}",
+                allowed
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        push("status", expected, got_status.to_string());
     }
     let want_type = error_type(&rec_body, rec_header);
     let got_type = error_type(&got.body, got_header);
@@ -158,26 +167,33 @@ pub fn compare(
     if want_type.is_some() {
         let want_msg = error_message(&rec_body).map(|m| substitute(&m, pairs));
         let got_msg = error_message(&got.body);
-        let ok = match &fixture.compare.message {
-            MessageRule::Ignore => true,
-            MessageRule::Exact => want_msg == got_msg,
-            MessageRule::Regex(re) => {
-                let re = substitute_with(re, pairs, regex::escape);
-                match (regex::Regex::new(&re), &got_msg) {
-                    (Ok(r), Some(m)) => r.is_match(m),
-                    _ => false,
-                }
-            }
-        };
-        if !ok {
-            let expected = match &fixture.compare.message {
-                MessageRule::Regex(re) => format!(
-                    "a message matching /{}/",
-                    substitute_with(re, pairs, regex::escape)
-                ),
-                _ => show(want_msg.as_deref()),
-            };
+        if let Some(expected) =
+            message_differs(fixture, pairs, want_msg.as_deref(), got_msg.as_deref())
+        {
             push("message", expected, show(got_msg.as_deref()));
+        }
+    }
+    if level == Level::Strict {
+        // The header carries the message; its absence is compared like
+        // `x-amzn-ErrorType`'s, its value by the fixture's message rule.
+        let want = fixture
+            .response_header(MESSAGE_HEADER)
+            .map(|m| substitute(m, pairs));
+        let got_value = got
+            .headers
+            .get(MESSAGE_HEADER)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let expected = match (&want, &got_value) {
+            (None, None) => None,
+            (Some(w), None) => Some(
+                message_differs(fixture, pairs, Some(w), None)
+                    .unwrap_or_else(|| "any message".to_owned()),
+            ),
+            (None, Some(_)) => Some("none".to_owned()),
+            (Some(w), Some(g)) => message_differs(fixture, pairs, Some(w), Some(g)),
+        };
+        if let Some(expected) = expected {
+            push("message-header", expected, show(got_value.as_deref()));
         }
     }
     let rec_ct = fixture.response_header("content-type");
@@ -215,6 +231,30 @@ pub fn compare(
         compare_members(fixture, &rec_body, &got.body, pairs, &mut diffs);
     }
     diffs
+}
+
+/// The response header that repeats the error message.
+pub const MESSAGE_HEADER: &str = "x-amzn-errormessage";
+
+/// `Some(what was expected)` when `got` breaks the fixture's message rule.
+fn message_differs(
+    fixture: &Fixture,
+    pairs: &[(String, String)],
+    want: Option<&str>,
+    got: Option<&str>,
+) -> Option<String> {
+    match &fixture.compare.message {
+        MessageRule::Ignore => None,
+        MessageRule::Exact => (want != got).then(|| show(want)),
+        MessageRule::Regex(re) => {
+            let re = substitute_with(re, pairs, regex::escape);
+            let matches = match (regex::Regex::new(&re), got) {
+                (Ok(r), Some(m)) => r.is_match(m),
+                _ => false,
+            };
+            (!matches).then(|| format!("a message matching /{re}/"))
+        }
+    }
 }
 
 /// Error body members other than `__type` and `message`, such as `reasonCode`.

@@ -1,11 +1,21 @@
-//! `tapedeck coverage`: for each modelled exception type and each scenario of
-//! the catalog, whether the given fixtures cover it with a recording, only with
-//! an authored fixture, or not at all.
+//! `tapedeck coverage`: per operation, which of its outcomes the given fixtures
+//! cover with a recording, only with an authored fixture, or not at all.
+//!
+//! Fixtures are grouped by the operation their `x-amz-target` names. The
+//! flagship (AdminForgetDevice) is always listed, with each scenario of its
+//! catalog; every operation that has a fixture follows, in model order. For each
+//! listed operation: its success, each error it declares in the model, and the
+//! common AWS errors; then any error type its fixtures record that the model
+//! does not declare for it, and any error answer without a type (an emulator's
+//! HTML page: `HTTP 500 without an error type`), as `unmodelled`. Fixtures whose target names no
+//! operation of the model are listed last (`unknown-operation`).
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::contract::awsjson::error_type;
-use crate::contract::model::{COMMON_ERRORS, ERRORS};
+use crate::contract::model::{self, COMMON_ERRORS};
 use crate::fixture::store::LoadedFixture;
 use crate::fixture::Provenance;
 use crate::scenario::catalog::CATALOG;
@@ -22,55 +32,134 @@ pub enum Status {
 /// One line of the coverage table.
 #[derive(Debug, Clone, Serialize)]
 pub struct Line {
-    /// `scenario` or `error`.
+    /// The operation (`AdminForgetDevice`), or the target for `unknown-operation`.
+    pub operation: String,
+    /// `scenario`, `success`, `error`, `unmodelled` or `unknown-operation`.
     pub kind: &'static str,
     pub name: String,
     pub status: Status,
     pub fixtures: Vec<String>,
 }
 
-/// Coverage of every scenario and every modelled or common error type.
+/// What one fixture answers with.
+struct Seen<'a> {
+    fixture: &'a LoadedFixture,
+    /// The error type, or `None` for a success (2xx without one).
+    error: Option<String>,
+    success: bool,
+}
+
+/// Coverage of every listed operation (see the module docs).
 pub fn coverage(fixtures: &[LoadedFixture]) -> Vec<Line> {
-    let status_of = |matching: &[&LoadedFixture]| {
-        matching
-            .iter()
-            .map(|l| match l.fixture.provenance {
-                Provenance::Recorded { .. } => Status::Recorded,
-                Provenance::Authored { .. } => Status::Authored,
-            })
-            .max()
-            .unwrap_or(Status::Missing)
-    };
-    let line = |kind, name: &str, matching: Vec<&LoadedFixture>| Line {
-        kind,
-        name: name.to_owned(),
-        status: status_of(&matching),
-        fixtures: matching.iter().map(|l| l.fixture.id.clone()).collect(),
-    };
-    let mut lines = Vec::new();
-    for s in CATALOG {
-        let matching = fixtures
-            .iter()
-            .filter(|l| l.fixture.scenario.as_deref() == Some(s.id))
-            .collect();
-        lines.push(line("scenario", s.id, matching));
+    let m = model::get();
+    let mut by_operation: BTreeMap<usize, Vec<Seen<'_>>> = BTreeMap::new();
+    let mut unknown: BTreeMap<String, Vec<&LoadedFixture>> = BTreeMap::new();
+    let position = |name: &str| m.operations().iter().position(|o| o.name == name);
+    let flagship = position(model::FLAGSHIP).expect("the model has the flagship");
+    by_operation.entry(flagship).or_default();
+    for l in fixtures {
+        let target = l.fixture.request_header("x-amz-target").unwrap_or_default();
+        let Some(at) = model::operation_for_target(target).and_then(|op| position(&op.name)) else {
+            unknown.entry(target.to_owned()).or_default().push(l);
+            continue;
+        };
+        let body = l.fixture.response.body.bytes().unwrap_or_default();
+        let error =
+            error_type(&body, l.fixture.response_header("x-amzn-errortype")).map(|t| t.name);
+        let success = error.is_none() && (200..300).contains(&l.fixture.response.status);
+        by_operation.entry(at).or_default().push(Seen {
+            fixture: l,
+            error,
+            success,
+        });
     }
-    for e in ERRORS.iter().chain(COMMON_ERRORS.iter()) {
-        let matching = fixtures
+    let mut lines = Vec::new();
+    // The flagship first, then the others in model order.
+    let order =
+        std::iter::once(flagship).chain(by_operation.keys().copied().filter(|&i| i != flagship));
+    for at in order.collect::<Vec<_>>() {
+        let op = &m.operations()[at];
+        let seen = &by_operation[&at];
+        let line = |kind, name: &str, matching: Vec<&LoadedFixture>| Line {
+            operation: op.name.clone(),
+            kind,
+            name: name.to_owned(),
+            status: status_of(&matching),
+            fixtures: matching.iter().map(|l| l.fixture.id.clone()).collect(),
+        };
+        if at == flagship {
+            for s in CATALOG {
+                let matching = seen
+                    .iter()
+                    .filter(|x| x.fixture.fixture.scenario.as_deref() == Some(s.id))
+                    .map(|x| x.fixture)
+                    .collect();
+                lines.push(line("scenario", s.id, matching));
+            }
+        }
+        let successes = seen
             .iter()
-            .filter(|l| {
-                let body = l.fixture.response.body.bytes().unwrap_or_default();
-                error_type(&body, l.fixture.response_header("x-amzn-errortype"))
-                    .is_some_and(|t| t.name == e.name)
-            })
+            .filter(|x| x.success)
+            .map(|x| x.fixture)
             .collect();
-        lines.push(line("error", e.name, matching));
+        lines.push(line("success", "success", successes));
+        let errors = op
+            .error_shapes()
+            .map(|s| s.name.as_str())
+            .chain(COMMON_ERRORS.iter().map(|c| c.name));
+        for name in errors {
+            let matching = seen
+                .iter()
+                .filter(|x| x.error.as_deref() == Some(name))
+                .map(|x| x.fixture)
+                .collect();
+            lines.push(line("error", name, matching));
+        }
+        let mut others: BTreeMap<String, Vec<&LoadedFixture>> = BTreeMap::new();
+        for x in seen {
+            let other = match x.error.as_deref() {
+                Some(e) if !op.allows_error(e) => Some(e.to_owned()),
+                None if !x.success => Some(format!(
+                    "HTTP {} without an error type",
+                    x.fixture.fixture.response.status
+                )),
+                _ => None,
+            };
+            if let Some(name) = other {
+                others.entry(name).or_default().push(x.fixture);
+            }
+        }
+        for (name, matching) in others {
+            lines.push(line("unmodelled", &name, matching));
+        }
+    }
+    for (target, matching) in unknown {
+        lines.push(Line {
+            operation: target.clone(),
+            kind: "unknown-operation",
+            name: target,
+            status: status_of(&matching),
+            fixtures: matching.iter().map(|l| l.fixture.id.clone()).collect(),
+        });
     }
     lines
 }
 
-/// The table: kind, name, status, fixtures.
+fn status_of(matching: &[&LoadedFixture]) -> Status {
+    matching
+        .iter()
+        .map(|l| match l.fixture.provenance {
+            Provenance::Recorded { .. } => Status::Recorded,
+            Provenance::Authored { .. } => Status::Authored,
+        })
+        .max()
+        .unwrap_or(Status::Missing)
+}
+
+/// The table: operation, kind, name, status, fixtures.
 pub fn table(lines: &[Line]) -> String {
+    let op_width = lines.iter().map(|l| l.operation.len()).max().unwrap_or(0);
+    let kind_width = lines.iter().map(|l| l.kind.len()).max().unwrap_or(0);
     let width = lines.iter().map(|l| l.name.len()).max().unwrap_or(0);
     let mut out = String::new();
     for l in lines {
@@ -80,7 +169,8 @@ pub fn table(lines: &[Line]) -> String {
             Status::Recorded => "recorded",
         };
         let row = format!(
-            "{:8}  {:width$}  {:8}  {}",
+            "{:op_width$}  {:kind_width$}  {:width$}  {:8}  {}",
+            l.operation,
             l.kind,
             l.name,
             status,

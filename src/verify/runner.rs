@@ -165,7 +165,7 @@ async fn run(
             let body = request_body(f, &pairs);
             let target = f
                 .request_header("x-amz-target")
-                .unwrap_or(crate::contract::model::TARGET);
+                .unwrap_or(&crate::contract::model::flagship().target);
             let auth = auth_for(scenario.map(|s| s.auth), &config.signer).await;
             let answer = match config.client.send(target, body, &auth).await {
                 Ok(a) => a,

@@ -267,3 +267,105 @@ fn a_broken_tapedeck_set_json_is_a_problem() {
         "{text}"
     );
 }
+
+/// The bundled `reference/unknown-user.json` after `edit`, alone in a fresh
+/// directory; returns the directory, the file and its text.
+fn authored(edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, PathBuf, String) {
+    let source = Path::new(CORPUS).join("reference/unknown-user.json");
+    let mut doc: Value = serde_json::from_str(&fs::read_to_string(source).unwrap()).unwrap();
+    edit(&mut doc);
+    let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("unknown-user.json");
+    fs::write(&file, &text).unwrap();
+    (dir, file, text)
+}
+
+/// Removes `path` from every citation's applies_to (a citation left with
+/// nothing keeps `response.body.message`, which others cite too).
+fn uncite(doc: &mut Value, path: &str) {
+    for c in doc["provenance"]["sources"].as_array_mut().unwrap() {
+        let paths = c["applies_to"].as_array_mut().unwrap();
+        paths.retain(|p| p != path);
+        if paths.is_empty() {
+            paths.push(json!("response.body.message"));
+        }
+    }
+}
+
+#[test]
+fn an_authored_fact_without_a_source_is_reported_on_its_own_line() {
+    let (dir, file, text) = authored(|doc| {
+        uncite(doc, "response.headers.x-amzn-errormessage");
+        uncite(doc, "response.status");
+    });
+    let run = tapedeck(&["lint", &dir.path().display().to_string()], dir.path());
+    assert_eq!(run.code, 1, "stdout:\n{}", run.stdout);
+    let hint = "no source is cited for this fact: name it in the applies_to of a 'provenance.sources' entry (support \"none\" when no public source shows it)";
+    let header_line = line_of(&text, "\"x-amzn-errormessage\": \"User does not exist.\"");
+    let status_line = line_of(&text, "\"status\": 400");
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{f}:{status_line}: provenance/uncited: response.status: {hint}\n\
+             {f}:{header_line}: provenance/uncited: response.headers.x-amzn-errormessage: {hint}\n\
+             lint: 1 fixture in 1 set: 2 problems\n",
+            f = file.display()
+        )
+    );
+}
+
+#[test]
+fn an_authored_fixture_that_cites_nothing_is_one_finding() {
+    let (dir, file, text) = authored(|doc| {
+        doc["provenance"] = json!({ "kind": "authored" });
+    });
+    let run = tapedeck(&["lint", &dir.path().display().to_string()], dir.path());
+    assert_eq!(run.code, 1, "stdout:\n{}", run.stdout);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{}:{}: provenance/uncited: an authored fixture cites no source: list them in 'provenance.sources', with support \"none\" for facts no public source shows\n\
+             lint: 1 fixture in 1 set: 1 problem\n",
+            file.display(),
+            line_of(&text, "\"provenance\"")
+        )
+    );
+    // A recorded fixture needs no citations: its endpoint is its source.
+    let (dir, _, _) = authored(|doc| {
+        doc["provenance"] = json!({
+            "kind": "recorded",
+            "endpoint": "cognito-idp.us-east-1.amazonaws.com",
+            "recorded_at": "2026-11-26T01:00:00Z",
+            "tool": "tapedeck 0.1.0"
+        });
+    });
+    let run = tapedeck(&["lint", &dir.path().display().to_string()], dir.path());
+    assert_eq!(run.code, 0, "stdout:\n{}", run.stdout);
+}
+
+#[test]
+fn citations_that_name_nothing_or_cite_no_address_are_reported_where_they_are() {
+    let (dir, _, text) = authored(|doc| {
+        let sources = doc["provenance"]["sources"].as_array_mut().unwrap();
+        sources[0]["applies_to"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("response.body.mesage"));
+        sources[1]["source"] = json!("localstack issue 3201");
+        sources.push(json!({"support": "none", "applies_to": [], "note": " "}));
+    });
+    let run = tapedeck(&["lint", &dir.path().display().to_string()], dir.path());
+    assert_eq!(run.code, 1, "stdout:\n{}", run.stdout);
+    // Each finding is on the line of what is wrong: the misspelt path, the entry.
+    let mesage = line_of(&text, "\"response.body.mesage\"");
+    assert!(
+        run.stdout.contains(&format!(":{mesage}: provenance/applies-to: provenance.sources[0]: 'response.body.mesage' names nothing in this fixture")),
+        "{}",
+        run.stdout
+    );
+    let shown = run
+        .stdout
+        .replace(&dir.path().display().to_string(), "<tmp>");
+    insta::assert_snapshot!("lint-citation-problems", shown);
+}

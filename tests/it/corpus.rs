@@ -291,7 +291,18 @@ fn no_body() -> Edit {
 #[rstest]
 // Accepted by both.
 #[case::recorded_provenance(true, vec![("/provenance", Some(json!({"kind": "recorded", "endpoint": "localhost:5000", "recorded_at": "2026-11-26T01:00:00Z", "tool": "tapedeck 0.1.0"})))])]
-#[case::kind_after_other_members(true, vec![("/provenance", Some(json!({"basis": ["x"], "kind": "authored"})))])]
+#[case::kind_after_other_members(true, vec![("/provenance", Some(json!({"sources": [], "kind": "authored"})))])]
+#[case::authored_without_sources(true, vec![("/provenance", Some(json!({"kind": "authored"})))])]
+#[case::legacy_basis(true, vec![("/provenance", Some(json!({"kind": "authored", "basis": ["AWS API Reference"]})))])]
+#[case::legacy_basis_empty(true, vec![("/provenance", Some(json!({"kind": "authored", "basis": []})))])]
+#[case::sources_and_basis(true, vec![("/provenance/basis", Some(json!(["x"])))])]
+#[case::citation_direct(true, vec![("/provenance/sources", Some(json!([{"support": "direct", "source": "https://example.com/a", "quote": "q", "applies_to": ["response.status"], "note": "n"}])))])]
+#[case::citation_inferred(true, vec![("/provenance/sources", Some(json!([{"support": "inferred", "source": "https://example.com/a", "inferred_from": "InitiateAuth", "applies_to": []}])))])]
+#[case::citation_none(true, vec![("/provenance/sources", Some(json!([{"support": "none", "applies_to": ["response"], "note": "why"}])))])]
+#[case::citation_null_quote(true, vec![("/provenance/sources", Some(json!([{"support": "direct", "source": "s", "quote": null, "applies_to": []}])))])]
+#[case::status_one_of(true, vec![("/compare/status", Some(json!({"one_of": [400, 403]})))])]
+#[case::status_exact(true, vec![("/compare/status", Some(json!("exact")))])]
+#[case::status_map_form_of_exact(true, vec![("/compare/status", Some(json!({"exact": null})))])]
 #[case::minimal(true, vec![("/scenario", None), ("/variables", None), ("/compare", None), ("/request/headers", None), ("/request/body", None), ("/response/headers", None), no_body()])]
 #[case::sequence(true, vec![("/sequence", Some(json!(3)))])]
 #[case::sequence_max_u32(true, vec![("/sequence", Some(json!(4_294_967_295_u64)))])]
@@ -347,10 +358,26 @@ fn no_body() -> Edit {
 #[case::empty_id(false, vec![("/id", Some(json!("")))])]
 #[case::sequence_zero(false, vec![("/sequence", Some(json!(0)))])]
 #[case::sequence_too_big(false, vec![("/sequence", Some(json!(4_294_967_296_u64)))])]
-#[case::authored_without_basis(false, vec![("/provenance", Some(json!({"kind": "authored"})))])]
-#[case::authored_empty_basis(false, vec![("/provenance", Some(json!({"kind": "authored", "basis": []})))])]
+#[case::basis_not_strings(false, vec![("/provenance", Some(json!({"kind": "authored", "basis": [1]})))])]
+#[case::citation_without_support(false, vec![("/provenance/sources", Some(json!([{"source": "s", "applies_to": []}])))])]
+#[case::citation_unknown_support(false, vec![("/provenance/sources", Some(json!([{"support": "maybe", "applies_to": []}])))])]
+#[case::direct_without_source(false, vec![("/provenance/sources", Some(json!([{"support": "direct", "applies_to": []}])))])]
+#[case::direct_without_applies_to(false, vec![("/provenance/sources", Some(json!([{"support": "direct", "source": "s"}])))])]
+#[case::direct_with_inferred_from(false, vec![("/provenance/sources", Some(json!([{"support": "direct", "source": "s", "inferred_from": "x", "applies_to": []}])))])]
+#[case::inferred_without_inferred_from(false, vec![("/provenance/sources", Some(json!([{"support": "inferred", "source": "s", "applies_to": []}])))])]
+#[case::none_with_source(false, vec![("/provenance/sources", Some(json!([{"support": "none", "source": "s", "applies_to": [], "note": "n"}])))])]
+#[case::none_without_note(false, vec![("/provenance/sources", Some(json!([{"support": "none", "applies_to": []}])))])]
+#[case::none_with_quote(false, vec![("/provenance/sources", Some(json!([{"support": "none", "applies_to": [], "note": "n", "quote": "q"}])))])]
+#[case::citation_unknown_member(false, vec![("/provenance/sources", Some(json!([{"support": "direct", "source": "s", "applies_to": [], "url": "u"}])))])]
+#[case::applies_to_not_strings(false, vec![("/provenance/sources", Some(json!([{"support": "direct", "source": "s", "applies_to": [1]}])))])]
+#[case::status_one_of_empty(false, vec![("/compare/status", Some(json!({"one_of": []})))])]
+#[case::status_one_of_not_a_status(false, vec![("/compare/status", Some(json!({"one_of": [400, 700]})))])]
+#[case::status_one_of_not_numbers(false, vec![("/compare/status", Some(json!({"one_of": ["400"]})))])]
+#[case::status_ignore_is_no_rule(false, vec![("/compare/status", Some(json!("ignore")))])]
+#[case::status_null(false, vec![("/compare/status", Some(json!(null)))])]
 #[case::recorded_without_tool(false, vec![("/provenance", Some(json!({"kind": "recorded", "endpoint": "e", "recorded_at": "t"})))])]
 #[case::recorded_with_basis(false, vec![("/provenance", Some(json!({"kind": "recorded", "endpoint": "e", "recorded_at": "t", "tool": "x", "basis": ["b"]})))])]
+#[case::recorded_with_sources(false, vec![("/provenance", Some(json!({"kind": "recorded", "endpoint": "e", "recorded_at": "t", "tool": "x", "sources": []})))])]
 #[case::unknown_kind(false, vec![("/provenance/kind", Some(json!("guessed")))])]
 #[case::missing_kind(false, vec![("/provenance/kind", None)])]
 #[case::invalid_base64(false, vec![no_body(), ("/response/body_base64", Some(json!("not base64!")))])]
@@ -375,10 +402,12 @@ fn schema_and_loader_agree(#[case] valid: bool, #[case] edits: Vec<Edit>) {
 }
 
 /// Rules the loader has and a JSON Schema cannot express: the regex must compile
-/// (Rust syntax), and an integer must be written as one (JSON Schema's
-/// `integer` and `const` compare numbers by value, so `400.0` passes).
+/// (Rust syntax), a status list must include the recorded status, and an
+/// integer must be written as one (JSON Schema's `integer` and `const` compare
+/// numbers by value, so `400.0` passes).
 #[rstest]
 #[case::regex_does_not_compile(vec![("/compare/message", Some(json!({"regex": "("})))])]
+#[case::status_one_of_without_the_recorded_status(vec![("/compare/status", Some(json!({"one_of": [403]})))])]
 #[case::status_with_fraction(vec![("/response/status", Some(json!(400.0)))])]
 #[case::version_with_fraction(vec![("/tapedeck", Some(json!(1.0)))])]
 fn known_differences_loader_stricter(#[case] edits: Vec<Edit>) {

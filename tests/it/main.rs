@@ -21,13 +21,25 @@ mod prop_fixture;
 
 // The contract model: AWS's validation messages.
 mod validation;
+// Validation of any operation: one table row per constraint kind, in AWS's wording.
+mod model_validation;
+// botocore's own parameter validator as an oracle, on random bodies of every operation.
+mod model_oracle;
+// No validation text shows a value planted at a sensitive path of any operation.
+mod prop_validation_secrets;
+// `lint` checks each fixture against its own operation.
+mod lint_operations;
 // Properties of the error-type sanitiser and the validation messages.
 mod prop_contract;
 
 // The replay server in process: answers, sequences, near misses, admin API, load.
 mod replay;
+// Replay's contract checks per operation: validation, authtype, unknown targets, error types.
+mod replay_operations;
 // `tapedeck replay` as a process: start line, reports, exit codes, binds.
 mod replay_cli;
+// What the Python and npm wrappers rely on: --announce json, --exit-on-stdin-close, journal?format=text.
+mod replay_wrappers;
 // The server limits shared by replay and record: head timeout, head size, connection cap.
 mod net_limits;
 // `replay --on-miss forward`: serve what is recorded, record what is new.
@@ -45,6 +57,8 @@ mod record_moto;
 mod record_profile;
 // Recording what `tapedeck replay` serves gives back the reference contract.
 mod record_roundtrip;
+// A boto3 session of many operations recorded in front of moto, replayed with --strict.
+mod session_roundtrip;
 
 // `tapedeck capture` against the fake Cognito: scenarios, provisioning, teardown.
 mod capture_fake;

@@ -73,7 +73,9 @@ fn base_is_valid_canonical_and_lints_clean() {
 #[case::invalid_compare_regex("invalid-compare-regex", |t: &str| set(t, "/compare/message", json!({"regex": "User (does not exist"})))]
 #[case::unknown_message_rule("unknown-message-rule", |t: &str| set(t, "/compare/message", json!("fuzzy")))]
 #[case::sequence_zero("sequence-zero", |t: &str| set(t, "/sequence", json!(0)))]
-#[case::authored_without_basis("authored-without-basis", |t: &str| set(t, "/provenance/basis", json!([])))]
+#[case::citation_without_source("citation-without-source", |t: &str| set(t, "/provenance/sources", json!([{"support": "direct", "applies_to": ["response"]}])))]
+#[case::citation_unknown_support("citation-unknown-support", |t: &str| set(t, "/provenance/sources", json!([{"support": "hearsay", "applies_to": ["response"]}])))]
+#[case::status_rule_without_recorded_status("status-rule-without-recorded-status", |t: &str| set(t, "/compare/status", json!({"one_of": [403, 404]})))]
 fn malformed(#[case] name: &str, #[case] mutate: fn(&str) -> String) {
     let text = mutate(BASE);
     assert_ne!(text, BASE, "the mutation changed nothing");
@@ -82,6 +84,44 @@ fn malformed(#[case] name: &str, #[case] mutate: fn(&str) -> String) {
     assert_eq!(err.path(), origin, "the error does not name the file");
     assert!(err.to_string().starts_with(&format!("{origin}:")), "{err}");
     assert_snapshot!(name, err.to_string());
+}
+
+/// A fixture written before citations existed: its `basis` still loads, is
+/// written back unchanged, and lint reports it, once, on the line of `basis`,
+/// and nothing else about its provenance.
+#[test]
+fn a_fixture_with_the_old_basis_loads_round_trips_and_is_reported() {
+    let text = set(
+        BASE,
+        "/provenance",
+        json!({"kind": "authored", "basis": ["AWS API Reference, AdminForgetDevice"]}),
+    );
+    let fixture = parse_fixture("old.json", &text).expect("a basis still loads");
+    assert_eq!(
+        to_canonical_string(&fixture),
+        text,
+        "basis is kept as it is"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("unknown-user.json");
+    fs::write(&file, &text).unwrap();
+    let report = lint::lint(read_path(dir.path()).unwrap());
+    let basis_line = text.lines().position(|l| l.contains("\"basis\"")).unwrap() + 1;
+    let lines: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [format!(
+            "{}:{basis_line}: provenance/basis: 'basis' is the old list of uncited sources: give each fact its address in 'provenance.sources' ({{support, source, quote, applies_to}}; see docs/fixture-format.md#provenance)",
+            file.display()
+        )]
+    );
+
+    // With sources added, a leftover basis is still reported, and only it.
+    let both = set(BASE, "/provenance/basis", json!(["leftover"]));
+    fs::write(&file, &both).unwrap();
+    let report = lint::lint(read_path(dir.path()).unwrap());
+    let rules: Vec<&str> = report.problems.iter().map(|p| p.rule.as_str()).collect();
+    assert_eq!(rules, ["provenance/basis"]);
 }
 
 /// An AWS access key id in an error message, the way a careless capture of an

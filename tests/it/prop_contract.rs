@@ -25,8 +25,8 @@ use regex::Regex;
 use serde_json::{json, Map, Value};
 
 use tapedeck::contract::awsjson::{error_type, sanitize_error_type, ErrorTypeSource};
-use tapedeck::contract::model::MEMBERS;
-use tapedeck::contract::validate::{validate, Constraint, Validation};
+use tapedeck::contract::model::{self, flagship};
+use tapedeck::contract::validate::{validate, Constraint, Shown, Validation};
 
 use crate::support::proptest_config::config;
 
@@ -247,7 +247,7 @@ impl Reference {
     fn expected(&self, body: &Map<String, Value>) -> Vec<(&'static str, &'static str)> {
         let limits = [(1, 55), (1, 128), (1, 55)];
         let mut out = Vec::new();
-        for (i, member) in MEMBERS.iter().enumerate() {
+        for (i, member) in members().iter().enumerate() {
             match body.get(member.name) {
                 None | Some(Value::Null) => out.push((member.wire_name, "not-null")),
                 Some(Value::String(s)) => {
@@ -275,7 +275,28 @@ fn kind(c: &Constraint) -> &'static str {
         Constraint::MinLength(_) => "min",
         Constraint::MaxLength(_) => "max",
         Constraint::Pattern(_) => "pattern",
+        _ => "other",
     }
+}
+
+/// The flagship's input members, read from the model.
+struct M {
+    name: &'static str,
+    wire_name: &'static str,
+    max: usize,
+}
+
+fn members() -> Vec<M> {
+    let m = model::get();
+    flagship()
+        .input_members()
+        .iter()
+        .map(|mm| M {
+            name: mm.name.as_str(),
+            wire_name: mm.wire_name.as_str(),
+            max: m.shape(mm.target).max.unwrap() as usize,
+        })
+        .collect()
 }
 
 /// Strings around the model's limits: valid ids, multi-byte characters at
@@ -354,7 +375,7 @@ proptest! {
     ) {
         let reference = Reference::new();
         let expected = reference.expected(&body);
-        let result = validate(&Value::Object(body.clone()));
+        let result = validate(flagship(), &Value::Object(body.clone()));
         let Validation::Invalid(violations) = &result else {
             prop_assert!(expected.is_empty(), "valid, but the model expects {:?}", expected);
             prop_assert!(result.is_valid());
@@ -365,7 +386,7 @@ proptest! {
         // length before pattern within a member.
         let got: Vec<(&str, &str)> = violations
             .iter()
-            .map(|v| (v.member.wire_name, kind(&v.constraint)))
+            .map(|v| (v.path.as_str(), kind(&v.constraint)))
             .collect();
         prop_assert_eq!(&got, &expected);
 
@@ -389,15 +410,16 @@ proptest! {
             for text in result.violation_texts() {
                 prop_assert!(!text.contains("SECRET"), "{:?}", text);
             }
-            for v in violations.iter().filter(|v| v.member.name == "Username") {
+            for v in violations.iter().filter(|v| v.path == "username") {
                 prop_assert!(v.to_string().starts_with("Value at 'username' failed"), "{}", v);
             }
         }
         // Non-sensitive values are quoted verbatim.
-        for v in violations.iter().filter(|v| !v.member.sensitive) {
+        for v in violations.iter().filter(|v| v.path != "username") {
             let shown = match &v.value {
-                Some(value) => format!("Value '{value}' at '{}'", v.member.wire_name),
-                None => format!("Value null at '{}'", v.member.wire_name),
+                Shown::Text(value) => format!("Value '{value}' at '{}'", v.path),
+                Shown::Null => format!("Value null at '{}'", v.path),
+                Shown::Hidden => unreachable!("only the username is sensitive: {v}"),
             };
             prop_assert!(v.to_string().starts_with(&shown), "{} / {}", v, shown);
         }
@@ -412,7 +434,7 @@ proptest! {
         member in 0..3usize,
         extra in 0..2usize,
     ) {
-        let m = &MEMBERS[member];
+        let m = &members()[member];
         let value = c.to_string().repeat(m.max + extra);
         let mut body = json!({
             "UserPoolId": "us-east-1_TapeDeck1",
@@ -420,9 +442,9 @@ proptest! {
             "DeviceKey": "us-east-1_0a1b2c3d-0000-4000-8000-000000000001",
         });
         body[m.name] = json!(value);
-        let too_long = match validate(&body) {
-            Validation::Invalid(v) => v.iter().any(|v| v.member.name == m.name
-                && v.constraint == Constraint::MaxLength(m.max)),
+        let too_long = match validate(flagship(), &body) {
+            Validation::Invalid(v) => v.iter().any(|v| v.path == m.wire_name
+                && v.constraint == Constraint::MaxLength(m.max as i64)),
             _ => false,
         };
         prop_assert_eq!(too_long, extra == 1, "{} × {:?} ({} bytes)", m.max + extra, c, value.len());
@@ -440,18 +462,18 @@ proptest! {
             "Zq-SECRET-[a-z]{4}".prop_map(|s| json!({ "v": s })),
         ],
     ) {
-        let m = &MEMBERS[member];
+        let m = &members()[member];
         let mut body = json!({
             "UserPoolId": "us-east-1_TapeDeck1",
             "Username": "tapedeck-user",
             "DeviceKey": "us-east-1_0a1b2c3d-0000-4000-8000-000000000001",
         });
         body[m.name] = value.clone();
-        let result = validate(&body);
-        prop_assert!(matches!(result, Validation::Serialization(_)), "{:?}", result);
+        let result = validate(flagship(), &body);
+        prop_assert!(matches!(result, Validation::Serialization { .. }), "{:?}", result);
         prop_assert_eq!(result.error_type(), Some("SerializationException"));
-        let message = result.message().unwrap();
-        prop_assert!(message.contains(m.name), "{}", message);
+        let message = result.describe().unwrap();
+        prop_assert!(message.contains(&format!("(at '{}')", m.wire_name)), "{}", message);
         prop_assert!(!message.contains("SECRET"), "{}", message);
         if let Some(n) = value.as_i64() {
             prop_assert!(!message.contains(&n.to_string()), "{}", message);

@@ -20,8 +20,8 @@ use serde_json::{Map, Number, Value};
 
 use tapedeck::fixture::store::{self, parse_fixture, Overwrite};
 use tapedeck::fixture::{
-    canonical_json, to_canonical_string, Body, Compare, Fixture, HeaderValue, Headers, MessageRule,
-    Provenance, Request, RequestKey, Response,
+    canonical_json, to_canonical_string, Body, Citation, Compare, Fixture, HeaderValue, Headers,
+    MessageRule, Provenance, Request, RequestKey, Response, StatusRule,
 };
 
 use crate::support::proptest_config::config;
@@ -460,8 +460,37 @@ fn provenance() -> impl Strategy<Value = Provenance> {
                 tool
             }
         ),
-        prop::collection::vec(any::<String>(), 1..3)
-            .prop_map(|basis| Provenance::Authored { basis }),
+        (
+            prop::collection::vec(citation(), 0..3),
+            prop::collection::vec(any::<String>(), 0..2)
+        )
+            .prop_map(|(sources, basis)| Provenance::Authored { sources, basis }),
+    ]
+}
+
+fn citation() -> impl Strategy<Value = Citation> {
+    let paths = || prop::collection::vec("[a-z_.-]{0,20}", 0..3);
+    let text = || prop::option::of(any::<String>());
+    prop_oneof![
+        (any::<String>(), text(), paths(), text()).prop_map(|(source, quote, applies_to, note)| {
+            Citation::Direct {
+                source,
+                quote,
+                applies_to,
+                note,
+            }
+        }),
+        (any::<String>(), any::<String>(), text(), paths(), text()).prop_map(
+            |(source, inferred_from, quote, applies_to, note)| Citation::Inferred {
+                source,
+                inferred_from,
+                quote,
+                applies_to,
+                note,
+            }
+        ),
+        (paths(), any::<String>())
+            .prop_map(|(applies_to, note)| Citation::Unsourced { applies_to, note }),
     ]
 }
 
@@ -473,9 +502,12 @@ fn compare() -> impl Strategy<Value = Compare> {
             "[A-Za-z .]{0,10}(\\.\\*)?".prop_map(MessageRule::Regex),
         ],
         prop::collection::vec("(/[a-z]{1,5}){1,2}", 0..2),
+        prop::option::of(prop::collection::vec(100u16..600, 0..3)),
     )
-        .prop_map(|(message, ignore_paths)| Compare {
+        .prop_map(|(message, ignore_paths, status)| Compare {
             message,
+            // The recorded status is added to a list when the fixture is built.
+            status: status.map_or(StatusRule::Exact, StatusRule::OneOf),
             ignore_paths,
         })
 }
@@ -505,28 +537,35 @@ fn fixture() -> impl Strategy<Value = Fixture> {
                 (id, scenario, description, sequence, provenance, variables, expected_violations),
                 (method, path, req_headers, req_body),
                 (status, resp_headers, resp_body),
-                compare,
-            )| Fixture {
-                tapedeck: 1,
-                id,
-                scenario,
-                description,
-                sequence,
-                provenance,
-                variables: variables.into_iter().collect::<BTreeMap<_, _>>(),
-                expected_violations,
-                request: Request {
-                    method: method.to_owned(),
-                    path,
-                    headers: req_headers,
-                    body: req_body,
-                },
-                response: Response {
-                    status,
-                    headers: resp_headers,
-                    body: resp_body,
-                },
-                compare,
+                mut compare,
+            )| {
+                if let StatusRule::OneOf(list) = &mut compare.status {
+                    if !list.contains(&status) {
+                        list.push(status);
+                    }
+                }
+                Fixture {
+                    tapedeck: 1,
+                    id,
+                    scenario,
+                    description,
+                    sequence,
+                    provenance,
+                    variables: variables.into_iter().collect::<BTreeMap<_, _>>(),
+                    expected_violations,
+                    request: Request {
+                        method: method.to_owned(),
+                        path,
+                        headers: req_headers,
+                        body: req_body,
+                    },
+                    response: Response {
+                        status,
+                        headers: resp_headers,
+                        body: resp_body,
+                    },
+                    compare,
+                }
             },
         )
 }

@@ -808,6 +808,44 @@ fn assert_no_canary(place: &str, text: &str) {
     );
 }
 
+/// Cognito's `x-amzn-ErrorMessage` reaches the client as sent and is recorded,
+/// with the username it echoes replaced by the pseudonym the body gets.
+#[tokio::test]
+async fn the_error_message_header_is_recorded_with_the_username_pseudonymised() {
+    let user = "alice.real@example.com";
+    let message = format!("User {user} does not exist.");
+    let body = json!({ "__type": "UserNotFoundException", "message": message }).to_string();
+    let upstream = wiremock_upstream(
+        ResponseTemplate::new(400)
+            .set_body_raw(body, CT)
+            .insert_header("x-amzn-ErrorType", "UserNotFoundException:")
+            .insert_header("x-amzn-ErrorMessage", message.as_str()),
+    )
+    .await;
+    let out = tempfile::tempdir().unwrap();
+    let proxy = start_proxy(ProxySetup::new(upstream.uri()), out.path()).await;
+
+    let got = bounded(send(&support::client(), &proxy, &forget_body(user, DEVICE))).await;
+    assert_eq!(got.header("x-tapedeck-warning"), None, "recorded");
+    assert_eq!(got.header("x-amzn-errormessage"), Some(message.as_str()));
+
+    let fixture = only_fixture(out.path());
+    let p = tapedeck::fixture::redact::pseudonym("Username", user);
+    let recorded = format!("User {p} does not exist.");
+    assert_eq!(
+        fixture.response_header("x-amzn-errormessage"),
+        Some(recorded.as_str())
+    );
+    assert_eq!(
+        fixture.response.body.json().unwrap()["message"],
+        json!(recorded)
+    );
+    for file in files_under(out.path()) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(!text.contains("alice"), "{}:\n{text}", file.display());
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_reach_neither_the_fixtures_nor_the_log() {
     let upstream = MockServer::start().await;

@@ -3,6 +3,7 @@
 
 use base64::Engine as _;
 use serde_json::{json, Value};
+use tapedeck::contract::model::flagship;
 use tapedeck::contract::validate::{validate, Constraint, Validation};
 use tapedeck::fixture::canonical::RequestKey;
 use tapedeck::fixture::redact::{
@@ -59,7 +60,7 @@ fn request_json(f: &Fixture) -> Value {
 
 fn constraints(v: &Validation) -> Vec<Constraint> {
     match v {
-        Validation::Invalid(vs) => vs.iter().map(|v| v.constraint).collect(),
+        Validation::Invalid(vs) => vs.iter().map(|v| v.constraint.clone()).collect(),
         _ => vec![],
     }
 }
@@ -97,7 +98,7 @@ fn headers_outside_the_allowlist_are_dropped_on_both_halves() {
     assert_eq!(f.request_header("x-trace-id"), Some("trace-1"));
     assert_eq!(
         names(&f.response.headers),
-        ["content-type", "x-amzn-errortype"]
+        ["content-type", "x-amzn-errormessage", "x-amzn-errortype"]
     );
     assert_eq!(
         done.dropped_headers,
@@ -268,7 +269,7 @@ fn redact_fields_pseudonymise_device_keys_everywhere() {
     );
     assert!(f.expected_violations[0].contains(&p));
     assert_eq!(
-        validate(&request_json(&f)).violation_texts(),
+        validate(flagship(), &request_json(&f)).violation_texts(),
         f.expected_violations
     );
     assert!(!to_canonical_string(&f).contains("not-a-device-key"));
@@ -278,7 +279,7 @@ fn redact_fields_pseudonymise_device_keys_everywhere() {
     redact(&mut f, &config).unwrap();
     let key = request_json(&f)["DeviceKey"].as_str().unwrap().to_owned();
     assert!(key.starts_with("devicekey_"), "{key}");
-    assert_eq!(validate(&request_json(&f)), Validation::Valid);
+    assert_eq!(validate(flagship(), &request_json(&f)), Validation::Valid);
 }
 
 #[test]
@@ -294,7 +295,7 @@ fn every_reference_fixture_redacts_and_keeps_its_contract() {
         let id = f.id.clone();
         redact(&mut f, &config).unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(
-            validate(&request_json(&f)).violation_texts(),
+            validate(flagship(), &request_json(&f)).violation_texts(),
             f.expected_violations,
             "{id}: the request breaks the same constraints as before"
         );
@@ -345,6 +346,48 @@ fn account_ids_in_arns_are_replaced_in_bodies_headers_and_variables() {
     );
     assert!(f.response.body.as_json().is_some());
     assert!(tapedeck::fixture::redact::scan(&text).is_empty());
+}
+
+/// Cognito repeats the message in `x-amzn-errormessage`: the header is kept,
+/// and what redaction replaces in the body it replaces there too, in raw and in
+/// escaped form, so no username or account id reaches the fixture through it.
+#[test]
+fn the_error_message_header_is_kept_and_rewritten_like_the_body() {
+    let user = "alice&bob@example.com";
+    let p = pseudonym("Username", user);
+    let account = "123456789012";
+    let mut f = echoing(user);
+    let message = format!("User {user} does not exist.");
+    f.response.headers.insert(
+        "x-amzn-errormessage".into(),
+        HeaderValue::Many(vec![
+            message.clone(),
+            // The same value HTML-escaped, and an ARN with an account id.
+            "User alice&amp;bob@example.com does not exist.".into(),
+            format!("User: arn:aws:iam::{account}:user/{user} is not authorized"),
+        ]),
+    );
+    let done = redact(&mut f, &RedactConfig::default()).expect("redacts");
+    assert_eq!(done.pseudonymised, 1);
+    assert_eq!(done.account_ids, 1);
+    let kept: Vec<&str> = f.response.headers["x-amzn-errormessage"].values().collect();
+    assert_eq!(
+        kept,
+        [
+            format!("User {p} does not exist."),
+            format!("User {p} does not exist."),
+            format!("User: arn:aws:iam::000000000000:user/{p} is not authorized"),
+        ]
+    );
+    assert_eq!(
+        f.response.body.json().unwrap()["message"],
+        json!(kept[0]),
+        "the header still equals the body's message"
+    );
+    let text = to_canonical_string(&f);
+    for secret in ["alice", account] {
+        assert!(!text.contains(secret), "{secret} leaked:\n{text}");
+    }
 }
 
 #[test]
@@ -493,12 +536,16 @@ fn pseudonymised_usernames_stay_valid_for_the_model() {
         &"u".repeat(128),
     ] {
         let mut f = echoing(user);
-        assert_eq!(validate(&request_json(&f)), Validation::Valid, "{user}");
+        assert_eq!(
+            validate(flagship(), &request_json(&f)),
+            Validation::Valid,
+            "{user}"
+        );
         redact(&mut f, &RedactConfig::default()).unwrap();
         let got = request_json(&f)["Username"].as_str().unwrap().to_owned();
         assert_ne!(got, user);
         assert_eq!(
-            validate(&request_json(&f)),
+            validate(flagship(), &request_json(&f)),
             Validation::Valid,
             "{user} → {got}"
         );
@@ -514,15 +561,15 @@ fn pseudonymised_usernames_stay_valid_for_the_model() {
         let p = pseudonym("Username", user);
         let mut after = body.clone();
         after["Username"] = json!(p);
-        assert_ne!(constraints(&validate(&body)), vec![]);
+        assert_ne!(constraints(&validate(flagship(), &body)), vec![]);
         assert_eq!(
-            constraints(&validate(&body)),
-            constraints(&validate(&after)),
+            constraints(&validate(flagship(), &body)),
+            constraints(&validate(flagship(), &after)),
             "{p}"
         );
         assert_eq!(
-            validate(&body).violation_texts(),
-            validate(&after).violation_texts()
+            validate(flagship(), &body).violation_texts(),
+            validate(flagship(), &after).violation_texts()
         );
     }
 }

@@ -226,13 +226,23 @@ async fn a_wrong_target_ranks_behind_matching_targets_and_is_diffed() {
     assert_eq!(near["target_matches"], false);
     assert_eq!(near["diff"][0]["field"], "x-amz-target");
     let journal = admin(&http, &server.url(), "journal").await;
-    let rules: Vec<&str> = journal["entries"][0]["violations"]
-        .as_array()
-        .unwrap()
+    let violations = journal["entries"][0]["violations"].as_array().unwrap();
+    let unknown = violations
         .iter()
-        .map(|v| v["rule"].as_str().unwrap())
-        .collect();
-    assert!(rules.contains(&"awsjson/target"), "{rules:?}");
+        .find(|v| v["rule"] == "awsjson/unknown-operation")
+        .unwrap_or_else(|| panic!("{violations:?}"));
+    assert!(
+        unknown["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("did you mean 'AdminForgetDevice'?"),
+        "{unknown}"
+    );
+    // The body is not validated against an operation that does not exist.
+    assert!(
+        !violations.iter().any(|v| v["rule"] == "model/validation"),
+        "{violations:?}"
+    );
 }
 
 #[rstest]
@@ -539,4 +549,52 @@ async fn a_body_in_several_chunks_is_read_whole() {
     .unwrap();
     assert!(text.starts_with("HTTP/1.1 400"), "{text}");
     assert!(text.contains("UserNotFoundException"), "{text}");
+}
+
+/// `x-amzn-errormessage` goes out once, byte for byte as recorded, including
+/// bytes outside ASCII and the quotes, brackets and backslashes messages carry.
+#[tokio::test]
+async fn the_error_message_header_is_served_byte_for_byte() {
+    let message = "1 validation error detected: Value 'ünïcødé \"x\"' at 'userPoolId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+";
+    let mut loaded = reference()
+        .into_iter()
+        .find(|l| l.fixture.id == "unknown-user")
+        .unwrap();
+    let headers = &mut loaded.fixture.response.headers;
+    headers.insert(
+        "x-amzn-errormessage".into(),
+        tapedeck::fixture::HeaderValue::One(message.into()),
+    );
+    let server = start(vec![loaded], SequenceEnd::RepeatLast, Settings::default()).await;
+    let ghost = FORGET.replace("tapedeck-user", "tapedeck-ghost");
+    let answer = forget(&client(), &server.url(), &ghost).await;
+    let got: Vec<&[u8]> = answer
+        .headers
+        .get_all("x-amzn-errormessage")
+        .iter()
+        .map(http::HeaderValue::as_bytes)
+        .collect();
+    assert_eq!(got, [message.as_bytes()]);
+
+    // Every reference error fixture sends it, equal to the body's message.
+    let server2 = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
+    for f in reference().iter().map(|l| &l.fixture) {
+        let Some(body) = f.response.body.json() else {
+            continue;
+        };
+        let recorded = f.response_header("x-amzn-errormessage");
+        assert_eq!(
+            recorded,
+            body.get("message").and_then(Value::as_str),
+            "{}: the header repeats the message",
+            f.id
+        );
+    }
+    let answer = forget(&client(), &server2.url(), &ghost).await;
+    assert_eq!(
+        answer.header("x-amzn-errormessage"),
+        Some("User does not exist.")
+    );
+    server.stop().await;
+    server2.stop().await;
 }

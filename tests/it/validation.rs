@@ -2,6 +2,7 @@
 
 use rstest::rstest;
 use serde_json::{json, Value};
+use tapedeck::contract::model::flagship;
 use tapedeck::contract::validate::{validate, Validation};
 
 const POOL: &str = "us-east-1_TapeDeck1";
@@ -22,7 +23,7 @@ fn body(pool: Value, user: Value, device: Value) -> Value {
 }
 
 fn message(v: Value) -> Option<String> {
-    validate(&v).message()
+    validate(flagship(), &v).message()
 }
 
 #[rstest]
@@ -35,7 +36,7 @@ fn message(v: Value) -> Option<String> {
 #[case::exactly_128_four_byte(&"😀".repeat(128))]
 fn valid_usernames_pass(#[case] user: &str) {
     assert_eq!(
-        validate(&body(json!(POOL), json!(user), json!(DEVICE))),
+        validate(flagship(), &body(json!(POOL), json!(user), json!(DEVICE))),
         Validation::Valid
     );
 }
@@ -112,14 +113,22 @@ fn pattern_violation_quotes_the_value_and_pattern() {
 #[test]
 fn device_key_hex_part_is_lowercase_only() {
     let upper = "us-east-1_0A1B2C3D";
-    assert!(!validate(&body(json!(POOL), json!("u"), json!(upper))).is_valid());
-    assert!(validate(&body(json!(POOL), json!("u"), json!("us-east-1_0a1b2c3d"))).is_valid());
+    assert!(!validate(flagship(), &body(json!(POOL), json!("u"), json!(upper))).is_valid());
+    assert!(validate(
+        flagship(),
+        &body(json!(POOL), json!("u"), json!("us-east-1_0a1b2c3d"))
+    )
+    .is_valid());
 }
 
 #[test]
 fn word_class_is_ascii_like_java() {
     // Java's \w is [a-zA-Z_0-9]: an accented letter before the '_' fails.
-    assert!(!validate(&body(json!("é-east-1_Abc"), json!("u"), json!(DEVICE))).is_valid());
+    assert!(!validate(
+        flagship(),
+        &body(json!("é-east-1_Abc"), json!("u"), json!(DEVICE))
+    )
+    .is_valid());
 }
 
 #[test]
@@ -162,14 +171,17 @@ fn several_violations_are_counted_and_joined_in_model_order() {
 
 #[test]
 fn wrong_json_types_are_serialization_errors() {
-    let v = validate(&json!({"UserPoolId": POOL, "Username": 5, "DeviceKey": DEVICE}));
+    let v = validate(
+        flagship(),
+        &json!({"UserPoolId": POOL, "Username": 5, "DeviceKey": DEVICE}),
+    );
     assert_eq!(v.error_type(), Some("SerializationException"));
     assert_eq!(
-        validate(&json!([1])).error_type(),
+        validate(flagship(), &json!([1])).error_type(),
         Some("SerializationException")
     );
     assert_eq!(
-        validate(&body(json!(POOL), json!("u"), json!("x"))).error_type(),
+        validate(flagship(), &body(json!(POOL), json!("u"), json!("x"))).error_type(),
         Some("InvalidParameterException")
     );
 }
@@ -177,5 +189,5 @@ fn wrong_json_types_are_serialization_errors() {
 #[test]
 fn unknown_members_are_ignored() {
     let v = json!({"UserPoolId": POOL, "Username": "u", "DeviceKey": DEVICE, "Extra": 1});
-    assert!(validate(&v).is_valid());
+    assert!(validate(flagship(), &v).is_valid());
 }

@@ -136,11 +136,13 @@ async fn both(fixture: &LoadedFixture, template: ResponseTemplate) -> (Vec<Strin
 }
 
 /// An awsJson error answer: `{"__type": ty, "message": message}` (members in
-/// that order, compact), the awsJson content type and, if given, `x-amzn-ErrorType`.
+/// that order, compact), the awsJson content type, `x-amzn-ErrorMessage` (the
+/// message, as Cognito sends it) and, if given, `x-amzn-ErrorType`.
 fn error_answer(status: u16, ty: &str, header: Option<&str>, message: &str) -> ResponseTemplate {
     let body = json!({ "__type": ty, "message": message });
     let t = ResponseTemplate::new(status)
         .insert_header("content-type", CT)
+        .insert_header("x-amzn-errormessage", message)
         .set_body_bytes(serde_json::to_vec(&body).unwrap());
     match header {
         Some(h) => t.insert_header("x-amzn-errortype", h),
@@ -304,6 +306,7 @@ async fn an_answer_without_an_error_type_is_error_type_none() {
             "raw-error-type: expected 'UserNotFoundException', got none",
             "error-header: expected 'UserNotFoundException:', got none",
             "message: expected 'User does not exist.', got none",
+            "message-header: expected 'User does not exist.', got none",
             "content-type: expected 'application/x-amz-json-1.1', got 'text/html; charset=utf-8'",
         ])
     );
@@ -361,6 +364,7 @@ async fn the_error_type_may_come_from_the_header_alone_at_wire() {
     let answer = ResponseTemplate::new(400)
         .insert_header("content-type", CT)
         .insert_header("x-amzn-errortype", "UserNotFoundException:")
+        .insert_header("x-amzn-errormessage", "User does not exist.")
         .set_body_bytes(r#"{"message":"User does not exist."}"#);
     let (wire, strict) = both(&f, answer).await;
     assert_eq!(wire, Vec::<String>::new());
@@ -517,6 +521,10 @@ fn messages_are_compared_after_substituting_the_targets_values() {
         &[
             ("content-type", CT),
             ("x-amzn-errortype", "ResourceNotFoundException:"),
+            (
+                "x-amzn-errormessage",
+                "User pool us-east-1_Target42 does not exist.",
+            ),
         ],
         r#"{"__type":"ResourceNotFoundException","message":"User pool us-east-1_Target42 does not exist."}"#,
     );
@@ -553,9 +561,158 @@ fn messages_are_compared_after_substituting_the_targets_values() {
     assert_eq!(
         lines(compare(&re, &got, Level::Strict, &[])),
         strings(&[
-            r"message: expected a message matching /^User pool us-east-1_NoSuchPool does not exist\.$/, got 'User pool us-east-1_Target42 does not exist.'"
+            r"message: expected a message matching /^User pool us-east-1_NoSuchPool does not exist\.$/, got 'User pool us-east-1_Target42 does not exist.'",
+            r"message-header: expected a message matching /^User pool us-east-1_NoSuchPool does not exist\.$/, got 'User pool us-east-1_Target42 does not exist.'",
         ])
     );
+    // The header is substituted like the body: an exact rule at strict.
+    assert_eq!(
+        lines(compare(&f, &got, Level::Strict, &[])),
+        strings(&[
+            "message: expected 'User pool us-east-1_NoSuchPool does not exist.', got 'User pool us-east-1_Target42 does not exist.'",
+            "message-header: expected 'User pool us-east-1_NoSuchPool does not exist.', got 'User pool us-east-1_Target42 does not exist.'",
+        ])
+    );
+}
+
+#[tokio::test]
+async fn the_message_header_is_compared_by_the_message_rule_at_strict_only() {
+    // Exact (unknown-user): absent, or another text, differs at strict only.
+    let f = reference("unknown-user");
+    let without = ResponseTemplate::new(400)
+        .insert_header("content-type", CT)
+        .insert_header("x-amzn-errortype", "UserNotFoundException:")
+        .set_body_bytes(r#"{"__type":"UserNotFoundException","message":"User does not exist."}"#);
+    let (wire, strict) = both(&f, without.clone()).await;
+    assert_eq!(wire, Vec::<String>::new());
+    assert_eq!(
+        strict,
+        strings(&["message-header: expected 'User does not exist.', got none"])
+    );
+    let other = without
+        .clone()
+        .insert_header("x-amzn-errormessage", "User not found.");
+    let (wire, strict) = both(&f, other).await;
+    assert_eq!(wire, Vec::<String>::new());
+    assert_eq!(
+        strict,
+        strings(&["message-header: expected 'User does not exist.', got 'User not found.'"])
+    );
+    // A fixture without the header fails a target that sends one, at strict.
+    let mut bare = f.clone();
+    bare.fixture.response.headers.remove("x-amzn-errormessage");
+    assert_eq!(
+        differences(&bare, user_not_found(), Level::Strict).await,
+        strings(&["message-header: expected none, got 'User does not exist.'"])
+    );
+    assert_eq!(
+        differences(&bare, without, Level::Strict).await,
+        Vec::<String>::new()
+    );
+
+    // Ignore (not-authorized): any text, but the header must be there.
+    let f = reference("not-authorized");
+    let says = |m: &str| {
+        error_answer(
+            400,
+            "NotAuthorizedException",
+            Some("NotAuthorizedException:"),
+            m,
+        )
+    };
+    assert_eq!(
+        both(&f, says("Access Token has been revoked")).await,
+        (vec![], vec![])
+    );
+    let silent = ResponseTemplate::new(400)
+        .insert_header("content-type", CT)
+        .insert_header("x-amzn-errortype", "NotAuthorizedException:")
+        .set_body_bytes(r#"{"__type":"NotAuthorizedException","message":"x"}"#);
+    assert_eq!(
+        differences(&f, silent, Level::Strict).await,
+        strings(&["message-header: expected any message, got none"])
+    );
+
+    // Regex (throttled): both public texts pass; another one differs, in the
+    // body at both levels and in the header at strict.
+    let f = reference("throttled");
+    let says = |m: &str| {
+        error_answer(
+            400,
+            "TooManyRequestsException",
+            Some("TooManyRequestsException:"),
+            m,
+        )
+    };
+    for m in ["Rate exceeded", "Too many requests"] {
+        assert_eq!(both(&f, says(m)).await, (vec![], vec![]), "{m}");
+    }
+    let (wire, strict) = both(&f, says("Slow down")).await;
+    let body = "message: expected a message matching /^(Rate exceeded|Too many requests)$/, got 'Slow down'";
+    assert_eq!(wire, strings(&[body]));
+    assert_eq!(
+        strict,
+        strings(&[
+            body,
+            "message-header: expected a message matching /^(Rate exceeded|Too many requests)$/, got 'Slow down'",
+        ])
+    );
+}
+
+#[tokio::test]
+async fn the_device_fixtures_want_a_message_that_names_the_device() {
+    // AdminForgetDevice's own wording is not public: any message with the word.
+    let f = reference("unknown-device-key");
+    let says = |m: &str| {
+        error_answer(
+            400,
+            "ResourceNotFoundException",
+            Some("ResourceNotFoundException:"),
+            m,
+        )
+    };
+    for m in [
+        "Device does not exist.",
+        "Device not found",
+        "No such device.",
+    ] {
+        assert_eq!(both(&f, says(m)).await, (vec![], vec![]), "{m}");
+    }
+    // Not another resource, and not the operation's name inside a word.
+    for m in [
+        "User pool us-east-1_TapeDeck1 does not exist.",
+        "Cognito Local unsupported feature: Unsupported x-amz-target header \"AdminForgetDevice\"",
+    ] {
+        assert_eq!(
+            differences(&f, says(m), Level::Wire).await,
+            vec![format!(
+                r"message: expected a message matching /(?i)\bdevice\b/, got '{m}'"
+            )],
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_status_list_accepts_any_of_its_statuses() {
+    // unsigned: the real status is not public, 400 or 403.
+    let f = reference("unsigned");
+    let says = |status| {
+        error_answer(
+            status,
+            "MissingAuthenticationTokenException",
+            Some("MissingAuthenticationTokenException:"),
+            "Missing Authentication Token",
+        )
+    };
+    for status in [400, 403] {
+        assert_eq!(both(&f, says(status)).await, (vec![], vec![]), "{status}");
+    }
+    let (wire, strict) = both(&f, says(401)).await;
+    assert_eq!(
+        wire,
+        strings(&["status: expected one of 400, 403, got 401"])
+    );
+    assert_eq!(strict, wire);
 }
 
 #[tokio::test]
@@ -565,6 +722,7 @@ async fn content_type_media_type_at_wire_whole_value_at_strict() {
         ResponseTemplate::new(400)
             .insert_header("content-type", ct)
             .insert_header("x-amzn-errortype", "UserNotFoundException:")
+            .insert_header("x-amzn-errormessage", "User does not exist.")
             .set_body_bytes(
                 r#"{"__type":"UserNotFoundException","message":"User does not exist."}"#,
             )
@@ -659,6 +817,7 @@ async fn modelled_extra_members_such_as_reason_code_are_compared() {
         ResponseTemplate::new(400)
             .insert_header("content-type", CT)
             .insert_header("x-amzn-errortype", "InvalidParameterException:")
+            .insert_header("x-amzn-errormessage", message.as_str())
             .set_body_bytes(serde_json::to_vec(&b).unwrap())
     };
     assert_eq!(
@@ -734,9 +893,14 @@ fn fake_config(fake: &FakeCognito, provision: Provision, level: Level, keep: boo
 /// Reference fixtures for the provisioning tests, with an unknown-user whose
 /// message embeds the recorded pool id.
 fn provisioning_fixtures() -> Vec<LoadedFixture> {
-    let unknown_user = with_body(reference("unknown-user"), "unknown-user", |b| {
-        b["message"] = json!("User does not exist in pool us-east-1_TapeDeck1.");
+    let in_pool = "User does not exist in pool us-east-1_TapeDeck1.";
+    let mut unknown_user = with_body(reference("unknown-user"), "unknown-user", |b| {
+        b["message"] = json!(in_pool);
     });
+    unknown_user.fixture.response.headers.insert(
+        "x-amzn-errormessage".into(),
+        HeaderValue::One(in_pool.into()),
+    );
     vec![
         reference("unknown-user-pool"),
         reference("forget-remembered-device"),

@@ -26,6 +26,7 @@ use self::bodies::Bodies;
 pub use self::hash::KeyHasher;
 use self::hash::KeyMap;
 use self::prepare::{prepare, Leftover, SharedHeaders};
+use crate::contract::model::{self, Operation};
 use crate::contract::validate::{validate, Validation};
 use crate::fixture::set::{SequenceEnd, SetOrigin};
 use crate::fixture::store::LoadedFixture;
@@ -62,6 +63,10 @@ pub struct Prepared {
     /// `headers` plus a placeholder `x-amzn-requestid` as the last entry: a response
     /// clones it and overwrites the placeholder in place, without growing the map.
     template: Arc<HeaderMap>,
+    /// Set when the recorded error type is not one the fixture's operation can
+    /// answer with (its modelled errors and the common AWS errors): the
+    /// `model/error-type` violation reported when the fixture is served.
+    pub unmodelled_error: Option<Box<str>>,
 }
 
 impl Prepared {
@@ -81,9 +86,12 @@ struct Group {
     entries: Vec<Arc<Prepared>>,
     cursor: AtomicUsize,
     end: SequenceEnd,
-    /// The model's validation of the recorded request body (`None` when it is not
-    /// JSON). Every request with this key has the same canonical body, so the same
-    /// validation: the server need not run it again.
+    /// The operation the group's target names (`None` when it names none of the
+    /// model), and the model's validation of the recorded request body against
+    /// it (`None` when the body is not JSON or there is no operation). Every
+    /// request with this key has the same target and canonical body, so the same
+    /// operation and validation: the server need not look them up again.
+    operation: Option<&'static Operation>,
     validation: Option<Validation>,
 }
 
@@ -100,9 +108,14 @@ impl<'a> Found<'a> {
     }
 
     /// The model's validation of every request body with this key (see
-    /// [`crate::contract::validate`]); `None` when the recorded body is not JSON.
+    /// [`mod@crate::contract::validate`]); `None` when the recorded body is not JSON.
     pub fn validation(&self) -> Option<&'a Validation> {
         self.group.validation.as_ref()
+    }
+
+    /// The operation this group's target names, if it names one of the model.
+    pub fn operation(&self) -> Option<&'static Operation> {
+        self.group.operation
     }
 
     /// The fixture to answer with; advances the sequence.
@@ -227,13 +240,13 @@ impl Index {
             check_sequence(&entries)?;
             entries.sort_by_key(|(_, p)| p.fixture.sequence.unwrap_or(1));
             let end = policies[entries[0].0];
-            let validation = entries[0]
-                .1
-                .fixture
-                .request
-                .body
-                .json()
-                .map(|v| validate(&v));
+            let first = &entries[0].1.fixture;
+            let operation = first
+                .request_header("x-amz-target")
+                .and_then(model::operation_for_target);
+            let validation = operation
+                .zip(first.request.body.json())
+                .map(|(op, v)| validate(op, &v));
             let at = built.len();
             for (_, p) in &entries {
                 let target = p.fixture.request_header("x-amz-target").unwrap_or_default();
@@ -243,6 +256,7 @@ impl Index {
                 entries: entries.into_iter().map(|(_, p)| p).collect(),
                 cursor: AtomicUsize::new(0),
                 end,
+                operation,
                 validation,
             });
             by_key.insert(key, at);

@@ -88,6 +88,24 @@ struct Aside {
     response_body: crate::fixture::Body,
 }
 
+/// Why a fixture's recorded error type is not one its operation can answer
+/// with (neither modelled for it nor common to every AWS API), if it is not.
+/// Fixtures for no known operation are left to the request checks.
+fn unmodelled_error(f: &Fixture) -> Option<Box<str>> {
+    let op = f
+        .request_header("x-amz-target")
+        .and_then(crate::contract::model::operation_for_target)?;
+    let body = f.response.body.bytes().ok()?;
+    let found = crate::contract::awsjson::error_type(&body, f.response_header("x-amzn-errortype"))?;
+    (!op.allows_error(&found.name)).then(|| {
+        format!(
+            "the fixture answers {} with error type '{}', which is neither an error the model declares for it nor a common AWS error",
+            op.name, found.name
+        )
+        .into_boxed_str()
+    })
+}
+
 /// Prepares fixture `number`: copies what serving needs (its identity and request, the
 /// response status, headers and body) and hands the rest to `leftovers`.
 pub(super) fn prepare(
@@ -107,6 +125,10 @@ pub(super) fn prepare(
         status: fixture.response.status,
     })?;
     let (headers, template) = shared.of(&fixture, &origin)?;
+    let unmodelled_error = unmodelled_error(&fixture);
+    if let Some(e) = &unmodelled_error {
+        tracing::warn!(fixture = %origin, "model/error-type: {e}");
+    }
     let body = fixture
         .response
         .body
@@ -119,10 +141,7 @@ pub(super) fn prepare(
     // Serving needs the request side and the identity only (see `Prepared::fixture`):
     // the rest is moved aside, and what remains is copied.
     let aside = Aside {
-        provenance: std::mem::replace(
-            &mut fixture.provenance,
-            Provenance::Authored { basis: Vec::new() },
-        ),
+        provenance: std::mem::replace(&mut fixture.provenance, Provenance::uncited()),
         description: std::mem::take(&mut fixture.description),
         variables: std::mem::take(&mut fixture.variables),
         response_headers: std::mem::take(&mut fixture.response.headers),
@@ -136,6 +155,7 @@ pub(super) fn prepare(
         headers,
         body: Bytes::from(body),
         template,
+        unmodelled_error,
     };
     // Only fails once `Index::build` has stopped listening, when freeing here is fine.
     let _ = leftovers.send(Leftover {

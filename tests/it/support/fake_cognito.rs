@@ -20,7 +20,8 @@
 //!   `InvalidSignatureException`, all 400 like the reference set.
 //!
 //! Errors carry `content-type: application/x-amz-json-1.1`, `x-amzn-ErrorType:
-//! <Type>:` and a compact `{"__type", "message"}` body.
+//! <Type>:`, `x-amzn-ErrorMessage` (the message again) and a compact
+//! `{"__type", "message"}` body.
 //!
 //! Knobs for failure injection: [`FakeCognito::fail`] / [`FakeCognito::fail_raw`]
 //! (an operation answers with a given status and body), [`FakeCognito::hang`]
@@ -348,6 +349,13 @@ impl Answer {
         let mut t = ResponseTemplate::new(self.status);
         if let Some(ty) = &self.error_type {
             t = t.insert_header("x-amzn-errortype", format!("{ty}:").as_str());
+            // Cognito repeats the message in a header.
+            let message = serde_json::from_slice::<Value>(&self.body)
+                .ok()
+                .and_then(|b| b.get("message").and_then(Value::as_str).map(str::to_owned));
+            if let Some(m) = message {
+                t = t.insert_header("x-amzn-errormessage", m.as_str());
+            }
         }
         if self.body.is_empty() {
             t.insert_header("content-type", self.content_type.as_str())
@@ -735,7 +743,7 @@ fn admin_forget_device(st: &mut State, body: &Value) -> Answer {
     {
         return bad_request("TooManyRequestsException", MSG_THROTTLED);
     }
-    let validation = validate(body);
+    let validation = validate(tapedeck::contract::model::flagship(), body);
     if let (Some(ty), Some(message)) = (validation.error_type(), validation.message()) {
         return bad_request(ty, &message);
     }

@@ -3,6 +3,7 @@
 //! stateful fake Cognito, and the proptest settings.
 #![allow(dead_code)]
 
+pub mod bodies;
 pub mod fake_cognito;
 pub mod process;
 pub mod proptest_config;

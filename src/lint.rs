@@ -45,6 +45,10 @@ pub struct Report {
     pub fixtures: usize,
     pub sets: usize,
     pub problems: Vec<Problem>,
+    /// Fixtures that `replay` of the same sets, in the same order, never
+    /// serves: a set given earlier records the same request (rule
+    /// `shadowed`). Not problems.
+    pub shadowed: Vec<Problem>,
 }
 
 impl Report {
@@ -59,16 +63,35 @@ impl Report {
             0 => "no problems".to_owned(),
             n => plural(n, "problem"),
         };
+        let shadowed = match self.shadowed.len() {
+            0 => String::new(),
+            n => format!(
+                "; {} shadowed by a set given earlier (replay serves that set's answer)",
+                plural(n, "fixture")
+            ),
+        };
         format!(
-            "lint: {} in {}: {problems}",
+            "lint: {} in {}: {problems}{shadowed}",
             plural(self.fixtures, "fixture"),
             plural(self.sets, "set")
         )
     }
 }
 
-/// Lints raw fixture files. Files of one set must be passed together.
+/// Lints raw fixture files, each set on its own. Files of one set must be
+/// passed together.
 pub fn lint(raws: Vec<RawFixture>) -> Report {
+    lint_sets(raws, false)
+}
+
+/// Lints raw fixture files as `replay` would serve them together, in this
+/// order: also lists the fixtures a set given earlier shadows
+/// ([`Report::shadowed`]).
+pub fn lint_together(raws: Vec<RawFixture>) -> Report {
+    lint_sets(raws, true)
+}
+
+fn lint_sets(raws: Vec<RawFixture>, together: bool) -> Report {
     let mut report = Report {
         fixtures: raws.len(),
         ..Report::default()
@@ -126,6 +149,9 @@ pub fn lint(raws: Vec<RawFixture>) -> Report {
     for fixtures in by_set.values() {
         report.problems.extend(check_ids(fixtures));
         report.problems.extend(check_sequences(fixtures));
+    }
+    if together {
+        report.shadowed = shadowed(&sets, &by_set);
     }
     report.sets = sets.len();
     report
@@ -278,6 +304,37 @@ fn error_allowed(operation: Option<&model::Operation>, name: &str) -> bool {
         Some(op) => op.allows_error(name),
         None => model::get().error(name).is_some(),
     }
+}
+
+/// The fixtures replay would shadow: sets rank in the order given, and a
+/// request recorded by an earlier set is answered from that set.
+fn shadowed(sets: &[SetOrigin], by_set: &BTreeMap<SetOrigin, Vec<LoadedFixture>>) -> Vec<Problem> {
+    let mut claimed: HashMap<RequestKey, &SetOrigin> = HashMap::new();
+    let mut out = Vec::new();
+    for set in sets {
+        let Some(fixtures) = by_set.get(set) else {
+            continue;
+        };
+        let mut mine = Vec::new();
+        for f in fixtures {
+            let key = RequestKey::of(&f.fixture);
+            match claimed.get(&key) {
+                Some(earlier) if *earlier != set => out.push(problem(
+                    f,
+                    &["request"],
+                    "shadowed",
+                    format!(
+                        "replay answers this request from {earlier}, a set given earlier that records the same request"
+                    ),
+                )),
+                _ => mine.push(key),
+            }
+        }
+        for key in mine {
+            claimed.entry(key).or_insert(set);
+        }
+    }
+    out
 }
 
 fn check_ids(fixtures: &[LoadedFixture]) -> Vec<Problem> {

@@ -151,7 +151,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", cmd::error_text(&err));
             ExitCode::from(2)
         }
     }

@@ -221,7 +221,7 @@ pub fn serve(req: &FuzzRequest) -> Served {
                 status: prepared.status,
             }
         }
-        Lookup::Exhausted { len, last } => {
+        Lookup::Exhausted { len, last, .. } => {
             assert!(len >= 2, "only sequences can be used up");
             let message = format!(
                 "the sequence of {len} responses (last: {}) is used up",

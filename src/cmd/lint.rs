@@ -4,15 +4,18 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use tapedeck::fixture::store;
 use tapedeck::lint;
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Fixture files or directories [default: every embedded fixture set].
+    /// Fixture files, directories or `embedded:<set>` names, as `replay --fixtures`
+    /// takes them [default: every embedded fixture set].
     paths: Vec<PathBuf>,
+    /// Accept a directory without fixtures (otherwise a usage error, exit 2).
+    #[arg(long)]
+    allow_empty: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -27,24 +30,22 @@ enum Format {
 }
 
 pub fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
-    let mut raws = Vec::new();
-    if args.paths.is_empty() {
-        for set in store::embedded_sets() {
-            raws.extend(store::read_embedded(set)?);
-        }
+    let empty = if args.allow_empty {
+        super::Empty::Allow
     } else {
-        for path in &args.paths {
-            raws.extend(
-                store::read_path(path)
-                    .with_context(|| format!("cannot lint {}", path.display()))?,
-            );
-        }
-    }
-    let report = lint::lint(raws);
+        super::Empty::Refuse
+    };
+    let (raws, _) = super::read_sources(&args.paths, &store::embedded_sets(), empty)?;
+    // Sets named together are served together; the embedded sets are not.
+    let report = if args.paths.is_empty() {
+        lint::lint(raws)
+    } else {
+        lint::lint_together(raws)
+    };
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Text => {
-            for p in &report.problems {
+            for p in report.problems.iter().chain(&report.shadowed) {
                 writeln!(out, "{p}")?;
             }
             writeln!(out, "{}", report.summary())?;

@@ -14,65 +14,143 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use tapedeck::fixture::set::{SequenceEnd, SetOrigin};
-use tapedeck::fixture::store::{self, LoadedFixture, Source};
+use tapedeck::fixture::store::{self, LoadedFixture, RawFixture, Source};
+use tapedeck::replay::index::EndPolicy;
 
 /// Fixtures loaded from the command line's sources.
 pub struct Sources {
     pub fixtures: Vec<LoadedFixture>,
     /// The sources as the user named them, for messages.
     pub label: String,
-    /// Each set's sequence policy, from its `tapedeck-set.json`.
-    pub policies: Vec<(SetOrigin, SequenceEnd)>,
+    /// Each set's sequence policy, from its `tapedeck-set.json`, and where it
+    /// was set.
+    pub policies: Vec<(SetOrigin, EndPolicy)>,
 }
 
-/// The sequence policy of `set`: `forced`, else what the set declares.
+/// The sequence policy of `set`: `forced` (by `--sequence-end`), else what
+/// the set declares.
 pub fn policy_of(
-    policies: &[(SetOrigin, SequenceEnd)],
+    policies: &[(SetOrigin, EndPolicy)],
     set: &SetOrigin,
     forced: Option<SequenceEnd>,
-) -> SequenceEnd {
-    forced.unwrap_or_else(|| {
-        policies
-            .iter()
-            .find(|(s, _)| s == set)
-            .map_or(SequenceEnd::RepeatLast, |(_, p)| *p)
+) -> EndPolicy {
+    if let Some(end) = forced {
+        return EndPolicy {
+            end,
+            from: format!("--sequence-end is '{}'", end_name(end)).into(),
+        };
+    }
+    policies
+        .iter()
+        .find(|(s, _)| s == set)
+        .map_or_else(|| SequenceEnd::RepeatLast.into(), |(_, p)| p.clone())
+}
+
+fn end_name(end: SequenceEnd) -> &'static str {
+    match end {
+        SequenceEnd::RepeatLast => "repeat-last",
+        SequenceEnd::Error => "error",
+    }
+}
+
+/// The policy a set declares, and where.
+fn declared_policy(set: &SetOrigin) -> anyhow::Result<EndPolicy> {
+    let end = store::set_config(set)
+        .context("cannot load fixtures")?
+        .sequence_end;
+    let from = match store::set_file(set) {
+        Some(file) => format!("{file} sets sequence_end to '{}'", end_name(end)),
+        None => format!(
+            "{set} has no {}, so sequence_end is '{}'",
+            tapedeck::fixture::set::SET_FILE,
+            end_name(end)
+        ),
+    };
+    Ok(EndPolicy {
+        end,
+        from: from.into(),
     })
 }
 
-/// Loads fixture sources: paths (files or directories), or `embedded:<set>`
-/// names; with none, the embedded reference set.
-pub fn load_sources(sources: &[PathBuf]) -> anyhow::Result<Sources> {
-    let defaults = [PathBuf::from(format!("embedded:{}", store::DEFAULT_SET))];
+/// Whether a source that holds no fixture is accepted (`--allow-empty`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Empty {
+    Refuse,
+    Allow,
+}
+
+/// Reads fixture sources as every command names them — paths (files or
+/// directories) or `embedded:<set>` names — without parsing; with none, the
+/// embedded sets `defaults` names. A source without a fixture is refused
+/// unless `empty` allows it: a mistyped or emptied directory must not pass as
+/// a set that is all right.
+pub fn read_sources(
+    sources: &[PathBuf],
+    defaults: &[&str],
+    empty: Empty,
+) -> anyhow::Result<(Vec<RawFixture>, String)> {
+    let defaults: Vec<PathBuf> = defaults
+        .iter()
+        .map(|set| PathBuf::from(format!("embedded:{set}")))
+        .collect();
     let sources = if sources.is_empty() {
         &defaults[..]
     } else {
         sources
     };
-    let mut fixtures = Vec::new();
-    let mut policies = Vec::new();
+    let mut raws = Vec::new();
     for source in sources {
-        let loaded = match Source::from_arg(source) {
-            Source::Embedded(name) => store::load_embedded(&name)?,
-            Source::Path(path) => store::load_path(&path)
-                .with_context(|| format!("cannot load fixtures from {}", path.display()))?,
-        };
-        for f in &loaded {
-            if !policies.iter().any(|(s, _)| s == &f.set) {
-                policies.push((f.set.clone(), store::set_config(&f.set)?.sequence_end));
-            }
+        let read = store::read_source(&Source::from_arg(source)).context("cannot read fixtures")?;
+        if read.is_empty() && empty == Empty::Refuse {
+            anyhow::bail!(
+                "{}: holds no fixture (no *.json file other than tapedeck-set.json; hidden files are skipped); pass --allow-empty if an empty set is intended",
+                source.display()
+            );
         }
-        fixtures.extend(loaded);
+        raws.extend(read);
     }
     let label = sources
         .iter()
         .map(|s| s.display().to_string())
         .collect::<Vec<_>>()
         .join(", ");
+    Ok((raws, label))
+}
+
+/// Loads fixture sources (see [`read_sources`]); with none, the embedded
+/// reference set. Stops at the first fixture or set file that does not load.
+pub fn load_sources(sources: &[PathBuf], empty: Empty) -> anyhow::Result<Sources> {
+    let (raws, label) = read_sources(sources, &[store::DEFAULT_SET], empty)?;
+    let mut fixtures = Vec::with_capacity(raws.len());
+    let mut policies = Vec::new();
+    for raw in raws {
+        let loaded = raw.parse().context("cannot load fixtures")?;
+        if !policies.iter().any(|(s, _)| s == &loaded.set) {
+            policies.push((loaded.set.clone(), declared_policy(&loaded.set)?));
+        }
+        fixtures.push(loaded);
+    }
     Ok(Sources {
         fixtures,
         label,
         policies,
     })
+}
+
+/// An error and its causes on one line, `what: why: why`. tapedeck's own
+/// errors include their cause's text in their message and so have no
+/// `source()`; a cause whose text the line already holds (another crate's
+/// error that both shows and returns its cause) is not repeated.
+pub fn error_text(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 /// Writes a report file whole: a temporary file beside it, then a rename.

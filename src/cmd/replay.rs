@@ -19,6 +19,9 @@ pub struct ReplayArgs {
     /// Repeat to serve several sets.
     #[arg(long = "fixtures", value_name = "PATH")]
     fixtures: Vec<PathBuf>,
+    /// Serve a fixture directory that holds no fixture (otherwise a usage error).
+    #[arg(long)]
+    allow_empty: bool,
     /// Address to listen on. Port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:4566")]
     listen: SocketAddr,
@@ -98,17 +101,23 @@ enum SequenceEndArg {
 }
 
 pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    let empty = if args.allow_empty {
+        super::Empty::Allow
+    } else {
+        super::Empty::Refuse
+    };
     let super::Sources {
         fixtures,
         label,
         policies,
-    } = super::load_sources(&args.fixtures)?;
+    } = super::load_sources(&args.fixtures, empty)?;
     let forced = args.sequence_end.map(|s| match s {
         SequenceEndArg::RepeatLast => SequenceEnd::RepeatLast,
         SequenceEndArg::Error => SequenceEnd::Error,
     });
     let index = Index::build(fixtures, |set| super::policy_of(&policies, set, forced))?;
     let count = index.len();
+    let shadowed = index.shadowed();
     // Parsed here rather than by clap, whose errors would echo the secret.
     let verify = match &args.verify_signature {
         Some(text) => Some(
@@ -153,8 +162,12 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let url = running.url();
     match args.announce {
         Announce::Text => println!(
-            "tapedeck replay: listening on {url} with {count} fixture{} from {label}; point an SDK at it with AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER={url}",
-            if count == 1 { "" } else { "s" }
+            "tapedeck replay: listening on {url} with {count} fixture{} from {label}{}; point an SDK at it with AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER={url}",
+            if count == 1 { "" } else { "s" },
+            match shadowed {
+                0 => String::new(),
+                n => format!(" ({n} shadowed: a set given earlier records the same request)"),
+            }
         ),
         Announce::Json => println!(
             "{}",
@@ -163,6 +176,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
                 "address": running.addr.to_string(),
                 "pid": std::process::id(),
                 "fixtures": count,
+                "shadowed": shadowed,
                 "sources": label,
                 "version": env!("CARGO_PKG_VERSION"),
             })

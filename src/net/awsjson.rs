@@ -114,7 +114,7 @@ impl Client {
             .await
             .map_err(|e| CallError::Upstream {
                 operation,
-                source: e,
+                error: e,
             })?;
         Ok(Answer {
             status: answer.status,
@@ -170,11 +170,10 @@ impl Client {
 /// Why a call got no answer.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
-    #[error("{operation}: {source}")]
+    #[error("{operation}: {error}")]
     Upstream {
         operation: String,
-        #[source]
-        source: UpstreamError,
+        error: UpstreamError,
     },
     #[error("cannot sign: {0}")]
     Credentials(String),

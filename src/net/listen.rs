@@ -11,11 +11,10 @@ use tokio::net::TcpListener;
 pub enum BindError {
     #[error("refusing to listen on {addr}: it is not a loopback address; pass --allow-remote to expose the server to the network")]
     Remote { addr: SocketAddr },
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {error}")]
     Io {
         addr: SocketAddr,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -30,7 +29,7 @@ pub async fn bind(addr: SocketAddr, allow_remote: bool) -> Result<TcpListener, B
     }
     TcpListener::bind(addr)
         .await
-        .map_err(|source| BindError::Io { addr, source })
+        .map_err(|error| BindError::Io { addr, error })
 }
 
 #[cfg(test)]

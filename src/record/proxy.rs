@@ -183,7 +183,7 @@ impl Proxy {
             .unwrap_or_else(|e| {
                 Err(super::recorder::RecordError::OutDir {
                     path: String::new(),
-                    source: std::io::Error::other(e.to_string()),
+                    error: std::io::Error::other(e.to_string()),
                 })
             });
         let mut resp = Response::new(Full::new(answer.body));

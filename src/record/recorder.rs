@@ -69,15 +69,11 @@ pub enum Recorded {
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
     #[error("redaction refused the fixture: {0}")]
-    Redact(#[from] RedactError),
-    #[error("{0}")]
+    Redact(RedactError),
+    #[error(transparent)]
     Write(#[from] WriteError),
-    #[error("cannot create {path}: {source}")]
-    OutDir {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot create {path}: {error}")]
+    OutDir { path: String, error: std::io::Error },
 }
 
 struct Step {
@@ -128,12 +124,12 @@ impl Recorder {
     /// call it from a blocking task.
     pub fn record(&self, exchange: &Exchange) -> Result<Recorded, RecordError> {
         let mut fixture = self.build(exchange);
-        redact::redact(&mut fixture, &self.config.redact)?;
+        redact::redact(&mut fixture, &self.config.redact).map_err(RecordError::Redact)?;
         let key = RequestKey::of(&fixture);
         let answer = answer_digest(&fixture);
-        std::fs::create_dir_all(&self.config.out).map_err(|source| RecordError::OutDir {
+        std::fs::create_dir_all(&self.config.out).map_err(|error| RecordError::OutDir {
             path: self.config.out.display().to_string(),
-            source,
+            error,
         })?;
         let mut sequences = self.sequences.lock().expect("recorder lock");
         let steps = sequences.entry(key.clone()).or_default();

@@ -185,9 +185,9 @@ impl Replay {
                 };
                 (outcome, recorded_response(prepared))
             }
-            Lookup::Exhausted { len, last } => {
+            Lookup::Exhausted { len, last, policy } => {
                 let message = format!(
-                    "the sequence of {len} responses for this request (last: {}) is used up and the fixture set's sequence_end is 'error'; POST /__tapedeck/reset rewinds it",
+                    "the sequence of {len} responses for this request (last: {}) is used up and {policy}; POST /__tapedeck/reset rewinds it",
                     last.fixture.id
                 );
                 violations.push(Violation::new("replay/sequence-exhausted", message.clone()));
@@ -261,8 +261,9 @@ impl Replay {
         response: Response<Full<Bytes>>,
     ) -> Response<Full<Bytes>> {
         entry.status = response.status().as_u16();
+        // At WARN, as a miss is: either makes a strict run fail.
         for v in &entry.violations {
-            tracing::info!(request = entry.n, rule = %v.rule, "contract violation: {}", v.message);
+            tracing::warn!(request = entry.n, rule = %v.rule, "contract violation: {}", v.message);
         }
         self.journal.record(entry);
         // Counted only when needed: a counter every request writes is a cache

@@ -23,7 +23,7 @@ pub enum StepError {
     /// The endpoint answered, but not with what the step needs.
     #[error("{step} failed: {answer}")]
     Refused { step: &'static str, answer: String },
-    #[error("{0}")]
+    #[error(transparent)]
     Call(#[from] CallError),
 }
 

@@ -77,10 +77,10 @@ pub(crate) struct Computed {
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ComputeError {
     /// The signing parameters (identity, region, name, time) were incomplete.
-    #[error("{0}")]
+    #[error(transparent)]
     Params(#[from] v4::signing_params::BuildError),
     /// The request (its URI or a header) cannot be signed.
-    #[error("{0}")]
+    #[error(transparent)]
     Request(#[from] aws_sigv4::http_request::SigningError),
 }
 

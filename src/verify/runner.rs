@@ -93,7 +93,7 @@ pub async fn verify(
     if let Err(e) = config.client.upstream.probe().await {
         return Err(VerifyError::Unreachable(CallError::Upstream {
             operation: "connect".into(),
-            source: e,
+            error: e,
         }));
     }
     let mut session = Session::new(

@@ -38,6 +38,8 @@ mod replay;
 mod replay_operations;
 // `tapedeck replay` as a process: start line, reports, exit codes, binds.
 mod replay_cli;
+// Several fixture sets at once: per-set sequences, the first set given answers.
+mod replay_sets;
 // What the Python and npm wrappers rely on: --announce json, --exit-on-stdin-close, journal?format=text.
 mod replay_wrappers;
 // The server limits shared by replay and record: head timeout, head size, connection cap.
@@ -74,6 +76,8 @@ mod verify_emulators;
 mod diff_coverage;
 // `tapedeck lint` through the binary: output and exit codes.
 mod cli_lint;
+// Mistakes on the command line: exit 2 before anything happens, with one clear line.
+mod cli_refusals;
 
 // The fuzz targets of `fuzz/` over their seed corpus and generated inputs, on stable.
 mod prop_fuzz_corpus;

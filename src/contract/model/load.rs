@@ -20,7 +20,7 @@ pub enum LoadError {
     #[error("cannot inflate the embedded model: {0}")]
     Inflate(String),
     #[error("the model is not valid JSON of the botocore form: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
     #[error("shape '{0}' is referenced but not defined")]
     UnknownShape(String),
     #[error("shape '{shape}': {message}")]
@@ -40,7 +40,7 @@ pub fn embedded() -> Result<Model, LoadError> {
 
 /// Parses a botocore service model (`service-2.json`).
 pub fn parse(json: &[u8]) -> Result<Model, LoadError> {
-    let raw: RawModel = serde_json::from_slice(json)?;
+    let raw: RawModel = serde_json::from_slice(json).map_err(LoadError::Json)?;
     build(raw)
 }
 

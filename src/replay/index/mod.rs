@@ -3,8 +3,11 @@
 //! quicker, by the recorded body's exact bytes or value: see [`Index::find_sent`]
 //! and [`Index::find_value`]).
 //!
-//! Fixtures with the same key form a sequence, served in `sequence` order; each
-//! sequence has a cursor that advances per request and can be reset.
+//! Fixtures of one set with the same key form a sequence, served in `sequence`
+//! order; each sequence has a cursor that advances per request and can be
+//! reset. Sequences are scoped to a set: when several sets record the same
+//! request, the set given first answers it and the others' fixtures for it are
+//! *shadowed* ([`Index::shadowed`]).
 //!
 //! Split by job: [`prepare`] readies each fixture's response, [`bodies`] finds
 //! recorded bodies by bytes or value, [`hash`] hashes keys for the maps. The
@@ -86,6 +89,8 @@ struct Group {
     entries: Vec<Arc<Prepared>>,
     cursor: AtomicUsize,
     end: SequenceEnd,
+    /// Where `end` comes from, for the message of a used-up sequence.
+    end_from: Arc<str>,
     /// The operation the group's target names (`None` when it names none of the
     /// model), and the model's validation of the recorded request body against
     /// it (`None` when the body is not JSON or there is no operation). Every
@@ -144,6 +149,7 @@ impl<'a> Found<'a> {
             (false, SequenceEnd::Error) => Lookup::Exhausted {
                 len,
                 last: &group.entries[len - 1],
+                policy: &group.end_from,
             },
         }
     }
@@ -159,8 +165,13 @@ pub enum Lookup<'a> {
         position: usize,
         len: usize,
     },
-    /// The key has a sequence, but it is used up and the set's policy is `error`.
-    Exhausted { len: usize, last: &'a Prepared },
+    /// The key has a sequence, but it is used up and the set's policy is `error`;
+    /// `policy` says where that policy was set ([`EndPolicy::from`]).
+    Exhausted {
+        len: usize,
+        last: &'a Prepared,
+        policy: &'a str,
+    },
     /// No fixture has this key.
     Miss,
 }
@@ -186,10 +197,36 @@ pub enum IndexError {
     },
 }
 
+/// A set's sequence policy, and where it was set: the message of a used-up
+/// sequence names it, so that a user knows what to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndPolicy {
+    pub end: SequenceEnd,
+    /// Where it was set, as it completes "the sequence … is used up and …",
+    /// e.g. `--sequence-end is 'error'`.
+    pub from: Arc<str>,
+}
+
+impl From<SequenceEnd> for EndPolicy {
+    /// A policy set without saying where: the set's, as far as anyone knows.
+    fn from(end: SequenceEnd) -> Self {
+        let from = match end {
+            SequenceEnd::RepeatLast => "the fixture set's sequence_end is 'repeat-last'",
+            SequenceEnd::Error => "the fixture set's sequence_end is 'error'",
+        };
+        EndPolicy {
+            end,
+            from: from.into(),
+        }
+    }
+}
+
 /// All fixtures, by request key.
 #[derive(Debug, Default)]
 pub struct Index {
     groups: Vec<Group>,
+    /// Fixtures that another set given earlier shadows (see the module docs).
+    shadowed: usize,
     /// Group by canonical request key.
     by_key: KeyMap<usize>,
     /// Recorded JSON bodies, for [`Index::find_sent`] and [`Index::find_value`].
@@ -198,15 +235,18 @@ pub struct Index {
 }
 
 impl Index {
-    /// Prepares every fixture. `end_of` gives each fixture set's sequence policy.
-    pub fn build(
+    /// Prepares every fixture. `end_of` gives each fixture set's sequence policy
+    /// (a [`SequenceEnd`], or an [`EndPolicy`] that says where it was set). Sets
+    /// rank in the order their first fixture comes in `fixtures`.
+    pub fn build<P: Into<EndPolicy>>(
         fixtures: Vec<LoadedFixture>,
-        end_of: impl Fn(&SetOrigin) -> SequenceEnd,
+        end_of: impl Fn(&SetOrigin) -> P,
     ) -> Result<Index, IndexError> {
-        let mut policies: HashMap<SetOrigin, SequenceEnd> = HashMap::new();
+        let mut policies: HashMap<SetOrigin, (usize, EndPolicy)> = HashMap::new();
         for loaded in &fixtures {
             if !policies.contains_key(&loaded.set) {
-                policies.insert(loaded.set.clone(), end_of(&loaded.set));
+                let rank = policies.len();
+                policies.insert(loaded.set.clone(), (rank, end_of(&loaded.set).into()));
             }
         }
         // Built in an arena of its own, what loading allocated handed back to be
@@ -218,28 +258,48 @@ impl Index {
 
     fn prepare_all(
         fixtures: Vec<LoadedFixture>,
-        policies: &HashMap<SetOrigin, SequenceEnd>,
+        policies: &HashMap<SetOrigin, (usize, EndPolicy)>,
         leftovers: &std::sync::mpsc::Sender<Leftover>,
     ) -> Result<Index, IndexError> {
-        let mut groups: KeyMap<Vec<(&SetOrigin, Arc<Prepared>)>> = KeyMap::default();
+        let mut groups: KeyMap<Vec<(usize, Arc<Prepared>)>> = KeyMap::default();
         let mut all = Vec::with_capacity(fixtures.len());
         let mut shared = SharedHeaders::default();
         for loaded in fixtures {
             let key = RequestKey::of(&loaded.fixture);
-            let (set, _) = policies
-                .get_key_value(&loaded.set)
-                .expect("every set has a policy");
+            let (rank, _) = policies[&loaded.set];
             let prepared = Arc::new(prepare(loaded, all.len(), &mut shared, leftovers)?);
             all.push(prepared.clone());
-            groups.entry(key).or_default().push((set, prepared));
+            groups.entry(key).or_default().push((rank, prepared));
         }
+        let by_rank: Vec<&EndPolicy> = {
+            let mut v: Vec<(usize, &EndPolicy)> = policies.values().map(|(r, p)| (*r, p)).collect();
+            v.sort_by_key(|(r, _)| *r);
+            v.into_iter().map(|(_, p)| p).collect()
+        };
         let mut built = Vec::with_capacity(groups.len());
         let mut by_key = KeyMap::with_capacity_and_hasher(groups.len(), Default::default());
         let mut bodies = Bodies::default();
+        let mut shadowed = 0;
         for (key, mut entries) in groups {
-            check_sequence(&entries)?;
-            entries.sort_by_key(|(_, p)| p.fixture.sequence.unwrap_or(1));
-            let end = policies[entries[0].0];
+            // Each set's fixtures of this key, the first set's first: it
+            // answers, the others are shadowed (but must be sound sequences).
+            entries.sort_by_key(|(rank, p)| (*rank, p.fixture.sequence.unwrap_or(1)));
+            let first_set = entries[0].0;
+            for set in entries.chunk_by(|a, b| a.0 == b.0) {
+                check_sequence(set)?;
+            }
+            let served = entries.iter().take_while(|(r, _)| *r == first_set).count();
+            for (_, p) in &entries[served..] {
+                tracing::debug!(
+                    fixture = %p.origin,
+                    by = %entries[0].1.origin,
+                    "shadowed: a set given earlier records the same request"
+                );
+            }
+            shadowed += entries.len() - served;
+            entries.truncate(served);
+            let policy = by_rank[first_set];
+            let (end, end_from) = (policy.end, policy.from.clone());
             let first = &entries[0].1.fixture;
             let operation = first
                 .request_header("x-amz-target")
@@ -256,6 +316,7 @@ impl Index {
                 entries: entries.into_iter().map(|(_, p)| p).collect(),
                 cursor: AtomicUsize::new(0),
                 end,
+                end_from,
                 operation,
                 validation,
             });
@@ -263,6 +324,7 @@ impl Index {
         }
         Ok(Index {
             groups: built,
+            shadowed,
             by_key,
             bodies,
             all,
@@ -335,6 +397,12 @@ impl Index {
         &self.all
     }
 
+    /// How many fixtures are never served because a set given earlier records
+    /// the same request (they still count in [`Index::len`]).
+    pub fn shadowed(&self) -> usize {
+        self.shadowed
+    }
+
     pub fn len(&self) -> usize {
         self.all.len()
     }
@@ -344,23 +412,19 @@ impl Index {
     }
 }
 
-/// A group of one is fine. A bigger group must come from one set and carry
-/// distinct sequence numbers.
-fn check_sequence(entries: &[(&SetOrigin, Arc<Prepared>)]) -> Result<(), IndexError> {
+/// The fixtures of one set with one request key: a group of one is fine; a
+/// bigger group must carry distinct sequence numbers.
+fn check_sequence(entries: &[(usize, Arc<Prepared>)]) -> Result<(), IndexError> {
     if entries.len() < 2 {
         return Ok(());
     }
-    let (set0, first) = &entries[0];
+    let (_, first) = &entries[0];
     let mut seen = std::collections::HashSet::new();
-    for (set, p) in entries {
-        let reason = if set != set0 {
-            Some("they come from different fixture sets".to_owned())
-        } else {
-            match p.fixture.sequence {
-                None => Some("one has no sequence number".to_owned()),
-                Some(n) if !seen.insert(n) => Some(format!("both are sequence {n}")),
-                Some(_) => None,
-            }
+    for (_, p) in entries {
+        let reason = match p.fixture.sequence {
+            None => Some("one has no sequence number".to_owned()),
+            Some(n) if !seen.insert(n) => Some(format!("both are sequence {n}")),
+            Some(_) => None,
         };
         if let Some(reason) = reason {
             let second = if Arc::ptr_eq(p, first) {

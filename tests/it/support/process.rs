@@ -102,3 +102,22 @@ pub fn output_within(cmd: &mut Command, budget: std::time::Duration) -> std::pro
         stderr: err.join().expect("stderr reader"),
     }
 }
+
+/// Sends one AdminForgetDevice request with a plain blocking client and
+/// returns the whole response as text (head and body).
+pub fn post_forget(url: &str, body: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let addr = url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).expect("the server accepts");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        s,
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AWSCognitoIdentityProviderService.AdminForgetDevice\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}

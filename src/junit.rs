@@ -10,6 +10,8 @@ pub struct Case {
     pub classname: String,
     pub name: String,
     pub outcome: CaseOutcome,
+    /// What the case did, shown as its `<system-out>`.
+    pub output: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,25 +52,28 @@ pub fn render(suite: &str, cases: &[Case]) -> String {
             escape(&case.classname),
             escape(&case.name)
         );
-        match &case.outcome {
-            CaseOutcome::Passed => {
-                let _ = writeln!(out, "{head}/>");
-            }
-            CaseOutcome::Failed { message, text } => {
-                let _ = writeln!(
-                    out,
-                    "{head}>\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
-                    escape(message),
-                    escape(text)
-                );
-            }
+        let mut children = match &case.outcome {
+            CaseOutcome::Passed => String::new(),
+            CaseOutcome::Failed { message, text } => format!(
+                "      <failure message=\"{}\">{}</failure>\n",
+                escape(message),
+                escape(text)
+            ),
             CaseOutcome::Skipped { message } => {
-                let _ = writeln!(
-                    out,
-                    "{head}>\n      <skipped message=\"{}\"/>\n    </testcase>",
-                    escape(message)
-                );
+                format!("      <skipped message=\"{}\"/>\n", escape(message))
             }
+        };
+        if let Some(output) = &case.output {
+            let _ = writeln!(
+                children,
+                "      <system-out>{}</system-out>",
+                escape(output)
+            );
+        }
+        if children.is_empty() {
+            let _ = writeln!(out, "{head}/>");
+        } else {
+            let _ = writeln!(out, "{head}>\n{children}    </testcase>");
         }
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
@@ -108,6 +113,7 @@ mod tests {
                     classname: "c".into(),
                     name: "ok".into(),
                     outcome: CaseOutcome::Passed,
+                    output: None,
                 },
                 Case {
                     classname: "c".into(),
@@ -116,6 +122,7 @@ mod tests {
                         message: "a & b".into(),
                         text: "x\u{1}y".into(),
                     },
+                    output: Some("did <this>".into()),
                 },
                 Case {
                     classname: "c".into(),
@@ -123,6 +130,7 @@ mod tests {
                     outcome: CaseOutcome::Skipped {
                         message: "n/a".into(),
                     },
+                    output: None,
                 },
             ],
         );
@@ -134,6 +142,10 @@ mod tests {
         );
         assert!(xml.contains(r#"name="bad &quot;one&quot;""#));
         assert!(xml.contains(r#"<failure message="a &amp; b">xy</failure>"#));
+        assert!(
+            xml.contains("<system-out>did &lt;this&gt;</system-out>"),
+            "{xml}"
+        );
         assert!(xml.contains(r#"<skipped message="n/a"/>"#));
     }
 }

@@ -1,8 +1,10 @@
 //! The admin API under `/__tapedeck/`: `health`, `fixtures`, `journal` (GET) and
-//! `reset` (POST; rewinds sequences and clears the journal, or only one of them
-//! with `?only=sequences` / `?only=journal`). `journal?format=text` is the
-//! [`super::readable`] report, with its problem count in `x-tapedeck-problems`. Admin requests are not journaled
-//! and never match fixtures.
+//! `reset` (POST; rewinds sequences and starts a new journal window, or only
+//! one of them with `?only=sequences` / `?only=journal`). `journal` shows the
+//! window (its `totals` and `entries`) and the run's counters (`run`, which a
+//! reset never clears); `journal?format=text` is the [`super::readable`]
+//! report of the window, with its problem count in `x-tapedeck-problems`.
+//! Admin requests are not journaled and never match fixtures.
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Response, StatusCode};
@@ -63,7 +65,11 @@ pub async fn handle(replay: &Replay, req: hyper::Request<Incoming>) -> Response<
         (&Method::GET, "journal") => match req.uri().query() {
             None | Some("" | "format=json") => respond(
                 StatusCode::OK,
-                &json!({ "totals": replay.journal.totals(), "entries": replay.journal.entries(replay.index.fixtures()) }),
+                &json!({
+                    "totals": replay.journal.totals(),
+                    "run": replay.journal.run_totals(),
+                    "entries": replay.journal.entries(replay.index.fixtures()),
+                }),
             ),
             Some("format=text") => readable(&replay.journal.entries(replay.index.fixtures())),
             Some(other) => respond(

@@ -2,19 +2,28 @@
 //! the fixture it matched, or its near misses — and every way it broke the
 //! recorded contract.
 //!
-//! The journal keeps the most recent entries (a bounded window, so a long load
-//! test cannot exhaust memory) and exact counters for the whole run.
+//! It keeps two things apart:
+//!
+//! - the **window**: the requests since the start or the last
+//!   `POST /__tapedeck/reset` (bounded: the most recent `capacity` entries, so
+//!   a long load test cannot exhaust memory), with their counters. The admin
+//!   API shows it, and the wrappers reset it between tests.
+//! - the **run**: counters over every request since the server started, and
+//!   every request that was not clean (the first `capacity` of them). A reset
+//!   never touches it: `--strict`, `--report` and `--junit` are built from it,
+//!   so a suite that resets between tests cannot make a dirty run clean.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use serde::Serialize;
 
 use super::index::Prepared;
 use super::nearmiss::NearMiss;
+use super::slot::Slot;
 use crate::contract::model;
 use crate::net::ErrorKind;
 
@@ -68,8 +77,12 @@ pub enum Outcome<F = String> {
 /// and the report show it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry<F = String> {
-    /// 1-based request number since start (or the last reset).
+    /// 1-based request number in the window: since the start or the reset
+    /// before the request came in (from [`Journal::next_number`]).
     pub n: u64,
+    /// 1-based request number in the run, since the server started; never
+    /// reset (from [`Journal::next_number`]).
+    pub run_n: u64,
     /// When the request came in; shown as RFC 3339 UTC with milliseconds.
     #[serde(serialize_with = "rfc3339_millis")]
     pub at: SystemTime,
@@ -120,9 +133,10 @@ pub fn text(s: &str) -> Cow<'static, str> {
 
 impl Entry<FixtureNo> {
     /// The entry with its matched fixture named by id.
-    fn named(&self, fixtures: &[Arc<Prepared>]) -> Entry {
+    pub(super) fn named(&self, fixtures: &[Arc<Prepared>]) -> Entry {
         Entry {
             n: self.n,
+            run_n: self.run_n,
             at: self.at,
             method: self.method.clone(),
             path: self.path.clone(),
@@ -158,114 +172,53 @@ impl Entry<FixtureNo> {
     }
 }
 
-fn fixture_id(fixtures: &[Arc<Prepared>], number: FixtureNo) -> String {
+pub(super) fn fixture_id(fixtures: &[Arc<Prepared>], number: FixtureNo) -> String {
     fixtures
         .get(number)
         .map_or_else(|| format!("#{number}"), |p| p.fixture.id.clone())
 }
 
-/// How the window stores an entry. Most requests are clean matches, and
-/// everything about one but its number, time, fixture, position and status is
-/// its fixture's: those are kept in 32 bytes (the window holds thousands, and
-/// the server writes one for every request; see docs/benchmarks.md, "A journal
-/// slot of 32 bytes"). Anything else is kept whole.
-#[derive(Debug)]
-enum Slot {
-    Clean {
-        n: u64,
-        /// Milliseconds since the Unix epoch.
-        at: u64,
-        fixture: u32,
-        position: u32,
-        of: u32,
-        status: u16,
-    },
-    Whole(Box<Entry<FixtureNo>>),
-}
-
-impl Slot {
-    /// A clean match compactly, if it fits; anything else whole.
-    fn of(entry: Entry<FixtureNo>) -> Slot {
-        let clean = || {
-            let Outcome::Matched {
-                fixture,
-                position,
-                of,
-            } = entry.outcome
-            else {
-                return None;
-            };
-            if !entry.violations.is_empty() {
-                return None;
-            }
-            let small = |n: usize| u32::try_from(n).ok();
-            let at = entry.at.duration_since(UNIX_EPOCH).ok()?.as_millis();
-            Some(Slot::Clean {
-                n: entry.n,
-                at: u64::try_from(at).ok()?,
-                fixture: small(fixture)?,
-                position: small(position)?,
-                of: small(of)?,
-                status: entry.status,
-            })
-        };
-        clean().unwrap_or_else(|| Slot::Whole(Box::new(entry)))
-    }
-
-    /// The entry this slot holds, its fixture named by id. A clean match's
-    /// method, path and target are its fixture's.
-    fn entry(&self, fixtures: &[Arc<Prepared>]) -> Entry {
-        match *self {
-            Slot::Whole(ref entry) => entry.named(fixtures),
-            Slot::Clean {
-                n,
-                at,
-                fixture,
-                position,
-                of,
-                status,
-            } => {
-                let request = fixtures.get(fixture as usize).map(|p| &p.fixture);
-                Entry {
-                    n,
-                    at: UNIX_EPOCH + Duration::from_millis(at),
-                    method: request.map_or(http::Method::POST, |f| {
-                        http::Method::from_bytes(f.request.method.as_bytes())
-                            .unwrap_or(http::Method::POST)
-                    }),
-                    path: request.map_or(Cow::Borrowed(""), |f| text(&f.request.path)),
-                    target: request
-                        .and_then(|f| f.request_header("x-amz-target"))
-                        .map(text),
-                    status,
-                    outcome: Outcome::Matched {
-                        fixture: fixture_id(fixtures, fixture as usize),
-                        position: position as usize,
-                        of: of as usize,
-                    },
-                    violations: Vec::new(),
-                }
-            }
-        }
-    }
-}
-
-/// Counters over the whole run.
+/// Counters of the window or of the run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
     pub requests: u64,
     pub matched: u64,
     pub unmatched: u64,
     pub with_violations: u64,
-    /// Entries that fell out of the bounded window.
+    /// The window's: entries that fell out of it. The run's, as the report
+    /// shows it: requests the report does not list (see [`Journal::run_entries`]).
     pub dropped: u64,
 }
 
-/// The kept window and the counters, updated together under one lock.
+impl Totals {
+    fn count(&mut self, answered: bool, violations: bool) {
+        self.requests += 1;
+        if answered {
+            self.matched += 1;
+        } else {
+            self.unmatched += 1;
+        }
+        self.with_violations += u64::from(violations);
+    }
+
+    /// Whether every request counted matched and broke no rule.
+    pub fn is_clean(&self) -> bool {
+        self.unmatched == 0 && self.with_violations == 0
+    }
+}
+
+/// The window and the run, updated together under one lock.
 #[derive(Debug, Default)]
-struct Window {
+struct State {
     slots: VecDeque<Slot>,
-    totals: Totals,
+    window: Totals,
+    /// The run number of the last request before the window began: entry `n`
+    /// of the window is request `base + n` of the run.
+    base: u64,
+    run: Totals,
+    /// The run's unclean requests, the first `capacity` of them.
+    unclean: Vec<Arc<Entry<FixtureNo>>>,
+    resets: u64,
 }
 
 /// The journal of one server.
@@ -273,81 +226,144 @@ struct Window {
 pub struct Journal {
     capacity: usize,
     next: AtomicU64,
-    window: Mutex<Window>,
+    /// The window's base, as [`Journal::next_number`] reads it.
+    base: AtomicU64,
+    state: Mutex<State>,
 }
 
 impl Journal {
-    /// A journal keeping at most `capacity` entries.
+    /// A journal whose window keeps at most `capacity` entries, and whose run
+    /// keeps at most `capacity` unclean ones.
     pub fn new(capacity: usize) -> Self {
         Journal {
             capacity: capacity.max(1),
             next: AtomicU64::new(0),
-            window: Mutex::new(Window::default()),
+            base: AtomicU64::new(0),
+            state: Mutex::new(State::default()),
         }
     }
 
-    /// The number the next entry will get.
-    pub fn next_number(&self) -> u64 {
-        self.next.fetch_add(1, Ordering::Relaxed) + 1
+    /// The numbers of a request that comes in now: in the run
+    /// ([`Entry::run_n`]) and in the window ([`Entry::n`]).
+    pub fn next_number(&self) -> (u64, u64) {
+        let run_n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        (
+            run_n,
+            run_n.saturating_sub(self.base.load(Ordering::Relaxed)),
+        )
     }
 
-    /// Adds a request as the replay server journals it.
+    /// Adds a request as the replay server journals it, numbered by
+    /// [`Journal::next_number`]. A request that came in before the last reset
+    /// counts in the run, not in the window.
     pub fn record(&self, entry: Entry<FixtureNo>) {
-        let matched = entry.is_answered();
+        let answered = entry.is_answered();
         let violations = !entry.violations.is_empty();
-        let slot = Slot::of(entry);
+        let compact = Slot::compact(&entry);
         let dropped = {
-            let mut window = self.window.lock().expect("journal lock");
-            let totals = &mut window.totals;
-            totals.requests += 1;
-            if matched {
-                totals.matched += 1;
-            } else {
-                totals.unmatched += 1;
+            let mut state = self.state.lock().expect("journal lock");
+            let state = &mut *state;
+            state.run.count(answered, violations);
+            let in_window = entry.run_n > state.base;
+            let slot = match compact {
+                Some(slot) => slot,
+                None => {
+                    let whole = Arc::new(entry);
+                    if !whole.is_clean() && state.unclean.len() < self.capacity {
+                        state.unclean.push(whole.clone());
+                    }
+                    Slot::Whole(whole)
+                }
+            };
+            if !in_window {
+                return;
             }
-            totals.with_violations += u64::from(violations);
-            let dropped = if window.slots.len() == self.capacity {
-                window.totals.dropped += 1;
-                window.slots.pop_front()
+            state.window.count(answered, violations);
+            let dropped = if state.slots.len() == self.capacity {
+                state.window.dropped += 1;
+                state.slots.pop_front()
             } else {
                 None
             };
-            window.slots.push_back(slot);
+            state.slots.push_back(slot);
             dropped
         };
         // The entry that fell out of the window is freed outside the lock.
         drop(dropped);
     }
 
-    /// The kept entries, oldest first; `fixtures` are the index's, which clean
-    /// matches refer to by number.
+    /// The window's entries, oldest first; `fixtures` are the index's, which
+    /// clean matches refer to by number.
     pub fn entries(&self, fixtures: &[Arc<Prepared>]) -> Vec<Entry> {
-        let mut v: Vec<Entry> = self
-            .window
-            .lock()
-            .expect("journal lock")
+        let state = self.state.lock().expect("journal lock");
+        let mut v: Vec<Entry> = state
             .slots
             .iter()
-            .map(|slot| slot.entry(fixtures))
+            .map(|slot| slot.entry(fixtures, state.base))
             .collect();
-        v.sort_by_key(|e| e.n);
+        v.sort_by_key(|e| e.run_n);
         v
     }
 
+    /// The window's counters.
     pub fn totals(&self) -> Totals {
-        self.window.lock().expect("journal lock").totals
+        self.state.lock().expect("journal lock").window
     }
 
-    /// Forgets everything.
+    /// The run's counters, since the server started (`dropped` is 0: see
+    /// [`Journal::run_entries`]).
+    pub fn run_totals(&self) -> Totals {
+        self.state.lock().expect("journal lock").run
+    }
+
+    /// How many times the window was reset.
+    pub fn resets(&self) -> u64 {
+        self.state.lock().expect("journal lock").resets
+    }
+
+    /// What the journal still holds of the run, in run order: every unclean
+    /// request (the first `capacity`), and the window's clean ones. With the
+    /// run's counters, `dropped` set to the requests not listed.
+    pub fn run_entries(&self, fixtures: &[Arc<Prepared>]) -> (Totals, Vec<Entry>) {
+        let state = self.state.lock().expect("journal lock");
+        let mut listed: Vec<Entry> = state
+            .slots
+            .iter()
+            .map(|slot| slot.entry(fixtures, state.base))
+            .collect();
+        let mut in_window: Vec<u64> = listed.iter().map(|e| e.run_n).collect();
+        in_window.sort_unstable();
+        listed.extend(
+            state
+                .unclean
+                .iter()
+                .filter(|e| in_window.binary_search(&e.run_n).is_err())
+                .map(|e| e.named(fixtures)),
+        );
+        listed.sort_by_key(|e| e.run_n);
+        let mut totals = state.run;
+        totals.dropped = totals.requests.saturating_sub(listed.len() as u64);
+        (totals, listed)
+    }
+
+    /// Starts a new window: forgets its entries and counters, and numbers the
+    /// next request 1 in it. The run is kept whole.
     pub fn reset(&self) {
-        let mut window = self.window.lock().expect("journal lock");
-        *window = Window::default();
-        self.next.store(0, Ordering::Relaxed);
+        let mut state = self.state.lock().expect("journal lock");
+        let slots = std::mem::take(&mut state.slots);
+        state.window = Totals::default();
+        state.base = self.next.load(Ordering::Relaxed);
+        self.base.store(state.base, Ordering::Relaxed);
+        state.resets += 1;
+        drop(state);
+        drop(slots);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
     use super::*;
 
     fn entry(
@@ -355,8 +371,10 @@ mod tests {
         outcome: Outcome<FixtureNo>,
         violations: Vec<Violation>,
     ) -> Entry<FixtureNo> {
+        let (run_n, n) = j.next_number();
         Entry {
-            n: j.next_number(),
+            n,
+            run_n,
             at: SystemTime::now(),
             method: http::Method::POST,
             path: text("/"),
@@ -367,44 +385,93 @@ mod tests {
         }
     }
 
+    fn matched() -> Outcome<FixtureNo> {
+        Outcome::Matched {
+            fixture: 0,
+            position: 1,
+            of: 1,
+        }
+    }
+
+    fn missed() -> Outcome<FixtureNo> {
+        Outcome::Unmatched {
+            near_misses: vec![],
+        }
+    }
+
+    fn counts(t: Totals) -> (u64, u64, u64, u64, u64) {
+        (
+            t.requests,
+            t.matched,
+            t.unmatched,
+            t.with_violations,
+            t.dropped,
+        )
+    }
+
     #[test]
     fn bounded_window_with_exact_totals() {
         let j = Journal::new(2);
         for _ in 0..3 {
-            let matched = Outcome::Matched {
-                fixture: 0,
-                position: 1,
-                of: 1,
-            };
-            j.record(entry(&j, matched, vec![]));
+            j.record(entry(&j, matched(), vec![]));
         }
-        let missed = Outcome::Unmatched {
-            near_misses: vec![],
-        };
-        j.record(entry(&j, missed, vec![Violation::new("r", "m")]));
-        let t = j.totals();
-        assert_eq!(
-            (
-                t.requests,
-                t.matched,
-                t.unmatched,
-                t.with_violations,
-                t.dropped
-            ),
-            (4, 3, 1, 1, 2)
-        );
+        j.record(entry(&j, missed(), vec![Violation::new("r", "m")]));
+        assert_eq!(counts(j.totals()), (4, 3, 1, 1, 2));
         let kept: Vec<u64> = j.entries(&[]).iter().map(|e| e.n).collect();
         assert_eq!(kept, [3, 4]);
         j.reset();
         assert_eq!(j.totals(), Totals::default());
         assert!(j.entries(&[]).is_empty());
-        assert_eq!(j.next_number(), 1);
+        j.record(entry(&j, matched(), vec![]));
+        let after = j.entries(&[]);
+        assert_eq!((after[0].n, after[0].run_n), (1, 5), "{after:?}");
+    }
+
+    #[test]
+    fn a_reset_clears_the_window_but_never_the_run() {
+        let j = Journal::new(3);
+        j.record(entry(&j, missed(), vec![]));
+        j.record(entry(
+            &j,
+            matched(),
+            vec![Violation::new("sigv4/missing", "unsigned")],
+        ));
+        // Came in before the reset, journaled after: the run's, not the window's.
+        let late = entry(&j, missed(), vec![]);
+        j.reset();
+        j.record(late);
+        for _ in 0..3 {
+            j.record(entry(&j, matched(), vec![]));
+        }
+        assert_eq!(counts(j.totals()), (3, 3, 0, 0, 0));
+        assert_eq!(counts(j.run_totals()), (6, 4, 2, 1, 0));
+        assert!(!j.run_totals().is_clean());
+        assert_eq!(j.resets(), 1);
+        let window: Vec<(u64, u64)> = j.entries(&[]).iter().map(|e| (e.run_n, e.n)).collect();
+        assert_eq!(window, [(4, 1), (5, 2), (6, 3)]);
+        // One more clean match: the first of the window falls out, and is
+        // counted in the run, not listed.
+        j.record(entry(&j, matched(), vec![]));
+        let (totals, listed) = j.run_entries(&[]);
+        let numbers: Vec<(u64, u64)> = listed.iter().map(|e| (e.run_n, e.n)).collect();
+        assert_eq!(numbers, [(1, 1), (2, 2), (3, 3), (5, 2), (6, 3), (7, 4)]);
+        assert_eq!((totals.requests, totals.dropped), (7, 1));
+        // Bounded: the run keeps the first `capacity` unclean requests.
+        j.record(entry(&j, missed(), vec![]));
+        let (totals, listed) = j.run_entries(&[]);
+        assert_eq!(
+            listed.iter().filter(|e| !e.is_clean()).count(),
+            3 + 1,
+            "{listed:?}"
+        );
+        assert_eq!((totals.requests, totals.unmatched), (8, 3));
     }
 
     #[test]
     fn clean_matches_are_kept_small_and_read_back_whole() {
         let clean = Entry {
             n: 7,
+            run_n: 7,
             at: UNIX_EPOCH + Duration::from_millis(1_795_000_000_123),
             method: http::Method::POST,
             path: text("/"),
@@ -426,7 +493,7 @@ mod tests {
         let j = Journal::new(4);
         j.record(clean);
         let e = &j.entries(&[])[0];
-        assert_eq!((e.n, e.status), (7, 400));
+        assert_eq!((e.n, e.run_n, e.status), (7, 7, 400));
         let shown = serde_json::to_value(e).unwrap();
         assert_eq!(shown["at"], "2026-11-18T11:06:40.123Z");
         assert!(
@@ -434,15 +501,7 @@ mod tests {
             "{e:?}"
         );
         // A match that broke a rule is kept whole.
-        let mut broken = entry(
-            &j,
-            Outcome::Matched {
-                fixture: 0,
-                position: 1,
-                of: 1,
-            },
-            vec![],
-        );
+        let mut broken = entry(&j, matched(), vec![]);
         broken
             .violations
             .push(Violation::new("sigv4/missing", "unsigned"));
@@ -451,7 +510,7 @@ mod tests {
         let kept = j.entries(&[]);
         let full = kept
             .iter()
-            .find(|e| e.n != 7)
+            .find(|e| e.run_n != 7)
             .expect("the broken match is kept");
         assert_eq!(full.violations.len(), 1);
     }
@@ -461,6 +520,7 @@ mod tests {
         let j = Journal::new(4);
         j.record(Entry {
             n: 1,
+            run_n: 1,
             at: UNIX_EPOCH + Duration::from_millis(1_795_000_000_123),
             method: http::Method::PUT,
             path: text("/x"),
@@ -476,6 +536,7 @@ mod tests {
             serde_json::to_value(j.entries(&[])).unwrap(),
             serde_json::json!([{
                 "n": 1,
+                "run_n": 1,
                 "at": "2026-11-18T11:06:40.123Z",
                 "method": "PUT",
                 "path": "/x",

@@ -4,8 +4,10 @@
 //! Data flows one way: bytes → [`crate::net`] (limits) → [`checks`] (awsJson
 //! envelope, model validation, SigV4) → canonical key → [`index`] (one hash
 //! lookup, sequences) → recorded bytes out; on a miss, [`nearmiss`] explains what
-//! differs. Every request lands in the [`journal`]; [`admin`] exposes it (as JSON,
-//! or as [`readable`] text), and [`report`] writes it out at shutdown.
+//! differs. Every request lands in the [`journal`], in two parts: its window,
+//! which [`admin`] shows (as JSON, or as [`readable`] text) and
+//! `POST /__tapedeck/reset` clears, and the run, which no reset touches and
+//! [`report`] writes out at shutdown (and `--strict` judges).
 
 pub mod admin;
 pub mod checks;
@@ -16,6 +18,7 @@ pub mod readable;
 pub mod report;
 pub mod run;
 pub mod server;
+mod slot;
 pub mod tuning;
 pub use crate::sigv4;
 

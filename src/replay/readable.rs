@@ -159,6 +159,7 @@ mod tests {
     fn entry(n: u64, status: u16, outcome: Outcome, violations: Vec<Violation>) -> Entry {
         Entry {
             n,
+            run_n: n,
             at: humantime::parse_rfc3339("2026-11-30T00:00:00.000Z").expect("a valid time"),
             method: http::Method::POST,
             path: "/".into(),

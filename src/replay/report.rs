@@ -1,5 +1,8 @@
-//! Reports of a replay run, written at shutdown: a JSON document (totals and the
-//! journal) and JUnit XML with one test case per request.
+//! Reports of a replay run, written at shutdown: a JSON document (the run's
+//! totals and the requests the journal holds of it) and JUnit XML with one
+//! test case per request. Both are built from the journal's run, which a
+//! `POST /__tapedeck/reset` does not touch: every request of the run that was
+//! not clean is listed, whatever was reset in between.
 
 use serde::Serialize;
 
@@ -12,25 +15,35 @@ use crate::junit::{self, Case, CaseOutcome};
 pub struct Report {
     pub tool: String,
     pub fixtures: usize,
-    /// True when every request matched and none broke the contract.
+    /// True when every request of the run matched and none broke the contract.
     pub clean: bool,
+    /// The whole run's counters; `dropped` counts the requests `entries` does
+    /// not list (clean ones a reset cleared or that fell out of the window,
+    /// and unclean ones past the first 10,000).
     pub totals: Totals,
+    /// How many times `POST /__tapedeck/reset` started a new journal window.
+    pub resets: u64,
+    /// Every unclean request of the run, and the clean ones the window holds,
+    /// in the order they came in.
     pub entries: Vec<Entry>,
 }
 
 impl Report {
     pub fn of(replay: &Replay) -> Report {
-        let totals = replay.journal.totals();
+        let (totals, entries) = replay.journal.run_entries(replay.index.fixtures());
         Report {
             tool: format!("tapedeck {}", env!("CARGO_PKG_VERSION")),
             fixtures: replay.index.len(),
-            clean: totals.unmatched == 0 && totals.with_violations == 0,
+            clean: totals.is_clean(),
             totals,
-            entries: replay.journal.entries(replay.index.fixtures()),
+            resets: replay.journal.resets(),
+            entries,
         }
     }
 
-    /// JUnit XML: one test case per journaled request.
+    /// JUnit XML: one test case per request the report lists, named by its
+    /// number in the run and its target (the same name in every run of the
+    /// same suite); what happened is in its failure message or its output.
     pub fn junit(&self) -> String {
         let cases: Vec<Case> = self.entries.iter().map(case).collect();
         junit::render("tapedeck replay", &cases)
@@ -38,12 +51,23 @@ impl Report {
 }
 
 fn case(e: &Entry) -> Case {
-    let subject = match &e.outcome {
-        Outcome::Matched { fixture, .. } => fixture.clone(),
-        Outcome::Forwarded { .. } => "forwarded".to_owned(),
-        Outcome::Unmatched { .. } => "unmatched".to_owned(),
-        Outcome::Exhausted { last, .. } => format!("{last} (exhausted)"),
-        Outcome::Rejected { kind, .. } => format!("rejected: {kind}"),
+    let answer = match &e.outcome {
+        Outcome::Matched {
+            fixture,
+            position,
+            of,
+        } if *of > 1 => format!(
+            "answered {} from '{fixture}' ({position} of {of} in its sequence)",
+            e.status
+        ),
+        Outcome::Matched { fixture, .. } => format!("answered {} from '{fixture}'", e.status),
+        Outcome::Forwarded { detail } => format!("answered {} by forwarding: {detail}", e.status),
+        Outcome::Unmatched { .. } => format!("answered {}: no fixture matched", e.status),
+        Outcome::Exhausted { last, of } => format!(
+            "answered {}: the sequence ending with '{last}' ({of} answers) is used up",
+            e.status
+        ),
+        Outcome::Rejected { kind, .. } => format!("answered {}: rejected ({kind})", e.status),
     };
     let mut problems: Vec<String> = Vec::new();
     match &e.outcome {
@@ -74,17 +98,18 @@ fn case(e: &Entry) -> Case {
     let outcome = match problems.first() {
         None => CaseOutcome::Passed,
         Some(first) => CaseOutcome::Failed {
-            message: first.clone(),
+            message: format!("{answer}: {first}"),
             text: problems.join("\n"),
         },
     };
+    let target = match &e.target {
+        Some(target) => target.to_string(),
+        None => format!("{} {} (no X-Amz-Target)", e.method, e.path),
+    };
     Case {
         classname: "tapedeck.replay".to_owned(),
-        name: format!(
-            "request {} {} → {subject}",
-            e.n,
-            e.target.as_deref().unwrap_or("(no target)")
-        ),
+        name: format!("request {}: {target}", e.run_n),
         outcome,
+        output: Some(answer),
     }
 }

@@ -68,17 +68,18 @@ impl Replay {
         }
     }
 
-    /// Rewinds sequences and clears the journal.
+    /// Rewinds sequences and starts a new journal window. The run goes on:
+    /// its counters and unclean requests (what `--strict`, the report and
+    /// JUnit use) and the count towards `exit_after` are kept.
     pub fn reset(&self) {
         self.index.reset();
         self.journal.reset();
-        self.answered.store(0, Ordering::Relaxed);
     }
 
     /// Answers one (non-admin) request.
     pub(super) async fn replay(&self, req: hyper::Request<Incoming>) -> Response<Full<Bytes>> {
         let (parts, body) = req.into_parts();
-        let n = self.journal.next_number();
+        let (n, window_n) = self.journal.next_number();
         let at = SystemTime::now();
         let target = parts
             .headers
@@ -89,7 +90,8 @@ impl Replay {
         let journaled = |target: Option<Cow<'static, str>>,
                          outcome: Outcome<FixtureNo>,
                          violations: Vec<Violation>| Entry {
-            n,
+            n: window_n,
+            run_n: n,
             at,
             method: parts.method.clone(),
             path: journal::text(parts.uri.path()),
@@ -263,7 +265,7 @@ impl Replay {
         entry.status = response.status().as_u16();
         // At WARN, as a miss is: either makes a strict run fail.
         for v in &entry.violations {
-            tracing::warn!(request = entry.n, rule = %v.rule, "contract violation: {}", v.message);
+            tracing::warn!(request = entry.run_n, rule = %v.rule, "contract violation: {}", v.message);
         }
         self.journal.record(entry);
         // Counted only when needed: a counter every request writes is a cache

@@ -118,6 +118,7 @@ impl Report {
                             .join("\n"),
                     },
                 },
+                output: None,
             })
             .collect();
         junit::render(&format!("tapedeck verify {}", self.target), &cases)

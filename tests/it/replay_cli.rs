@@ -5,6 +5,8 @@ use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::process::post_forget_signed;
+
 const BIN: &str = env!("CARGO_BIN_EXE_tapedeck");
 const GHOST: &str = r#"{"UserPoolId": "us-east-1_TapeDeck1", "Username": "tapedeck-ghost", "DeviceKey": "us-east-1_0a1b2c3d-0000-4000-8000-000000000001"}"#;
 
@@ -181,4 +183,122 @@ fn a_sets_tapedeck_set_json_declares_the_sequence_end() {
     assert_eq!(statuses, ["HTTP/1.1 200", "HTTP/1.1 400", "HTTP/1.1 404"]);
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+/// A bodyless request to an admin route; the response's body.
+fn admin(url: &str, method: &str, route: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let addr = url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "{method} /__tapedeck/{route} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out.split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default()
+}
+
+/// The `name` attributes of a JUnit document's test cases.
+fn case_names(xml: &str) -> Vec<String> {
+    xml.split("<testcase ")
+        .skip(1)
+        .filter_map(|case| case.split(" name=\"").nth(1))
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_reset_never_makes_a_dirty_run_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let junit = dir.path().join("junit.xml");
+    let (mut child, url, _) = spawn(&[
+        "--strict",
+        "--exit-after",
+        "3",
+        "--report",
+        report.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert!(post(&url, &GHOST.replace("ghost", "ghosty")).starts_with("HTTP/1.1 404"));
+    let reset: serde_json::Value = serde_json::from_str(&admin(&url, "POST", "reset")).unwrap();
+    assert_eq!(reset["reset"], serde_json::json!(["sequences", "journal"]));
+    assert!(post_forget_signed(&url, GHOST).starts_with("HTTP/1.1 400"));
+    // The window starts again; the run does not.
+    let journal: serde_json::Value = serde_json::from_str(&admin(&url, "GET", "journal")).unwrap();
+    assert_eq!(journal["totals"]["requests"], 1, "{journal}");
+    assert_eq!(journal["totals"]["unmatched"], 0, "{journal}");
+    assert_eq!(journal["run"]["requests"], 2, "{journal}");
+    assert_eq!(journal["run"]["unmatched"], 1, "{journal}");
+    assert_eq!(journal["entries"][0]["n"], 1, "{journal}");
+    assert_eq!(journal["entries"][0]["run_n"], 2, "{journal}");
+    // --exit-after counts the run too: the third request ends it.
+    assert!(post_forget_signed(&url, GHOST).starts_with("HTTP/1.1 400"));
+    assert_eq!(wait(&mut child), 1, "--strict fails the dirty run");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(json["clean"], false, "{json}");
+    assert_eq!(json["resets"], 1, "{json}");
+    assert_eq!(json["totals"]["requests"], 3, "{json}");
+    assert_eq!(json["totals"]["unmatched"], 1, "{json}");
+    assert_eq!(json["totals"]["dropped"], 0, "{json}");
+    let listed: Vec<(u64, &str)> = json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["run_n"].as_u64().unwrap(), e["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(listed, [(1, "unmatched"), (2, "matched"), (3, "matched")]);
+    assert_eq!(
+        json["entries"][0]["near_misses"][0]["fixture"], "unknown-user",
+        "the failing request is there in full: {json}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains(r#"tests="3" failures="1""#), "{xml}");
+    assert!(
+        xml.contains(r#"<testcase classname="tapedeck.replay" name="request 1: AWSCognitoIdentityProviderService.AdminForgetDevice">"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<failure message="answered 404: no fixture matched: no fixture matched; nearest &apos;unknown-user&apos; differs in /Username">"#),
+        "{xml}"
+    );
+}
+
+#[test]
+fn junit_names_are_the_same_whatever_happened() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut names = Vec::new();
+    for (run, bodies) in [
+        ("a", [GHOST, &GHOST.replace("ghost", "ghosty")]),
+        ("b", [&GHOST.replace("ghost", "ghosty"), GHOST]),
+    ] {
+        let junit = dir.path().join(format!("{run}.xml"));
+        let (mut child, url, _) = spawn(&["--exit-after", "2", "--junit", junit.to_str().unwrap()]);
+        for body in bodies {
+            post_forget_signed(&url, body);
+        }
+        assert_eq!(wait(&mut child), 0);
+        let xml = std::fs::read_to_string(&junit).unwrap();
+        assert!(xml.contains(r#"failures="1""#), "{xml}");
+        assert!(
+            xml.contains("<system-out>answered 400 from &apos;unknown-user&apos;</system-out>"),
+            "what a passing request did is its output: {xml}"
+        );
+        names.push(case_names(&xml));
+    }
+    assert_eq!(
+        names[0],
+        [
+            "request 1: AWSCognitoIdentityProviderService.AdminForgetDevice",
+            "request 2: AWSCognitoIdentityProviderService.AdminForgetDevice"
+        ]
+    );
+    assert_eq!(names[0], names[1], "the outcome is not part of the name");
 }

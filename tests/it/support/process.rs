@@ -106,17 +106,63 @@ pub fn output_within(cmd: &mut Command, budget: std::time::Duration) -> std::pro
 /// Sends one AdminForgetDevice request with a plain blocking client and
 /// returns the whole response as text (head and body).
 pub fn post_forget(url: &str, body: &str) -> String {
+    send_forget(url, body, &[])
+}
+
+/// [`post_forget`], signed with SigV4 (test credentials) as an SDK signs: a
+/// request that matches breaks no rule.
+pub fn post_forget_signed(url: &str, body: &str) -> String {
+    let uri: http::Uri = format!("{url}/").parse().unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "content-type",
+        "application/x-amz-json-1.1".parse().unwrap(),
+    );
+    headers.insert(
+        "x-amz-target",
+        "AWSCognitoIdentityProviderService.AdminForgetDevice"
+            .parse()
+            .unwrap(),
+    );
+    headers.insert("host", uri.authority().unwrap().as_str().parse().unwrap());
+    let creds = aws_credential_types::Credentials::new(
+        "AKIDTAPEDECKTEST",
+        "test-secret-key",
+        None,
+        None,
+        "test",
+    );
+    let signed = tapedeck::sigv4::sign_headers(
+        "POST",
+        &uri,
+        &headers,
+        body.as_bytes(),
+        "us-east-1",
+        std::time::SystemTime::now(),
+        &creds,
+    )
+    .unwrap();
+    let extra: Vec<(String, String)> = signed
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned()))
+        .collect();
+    send_forget(url, body, &extra)
+}
+
+fn send_forget(url: &str, body: &str, extra: &[(String, String)]) -> String {
     use std::io::{Read as _, Write as _};
     let addr = url.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(addr).expect("the server accepts");
     s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
         .unwrap();
-    write!(
-        s,
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AWSCognitoIdentityProviderService.AdminForgetDevice\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+    let mut head = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AWSCognitoIdentityProviderService.AdminForgetDevice\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
-    )
-    .unwrap();
+    );
+    for (name, value) in extra {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    write!(s, "{head}\r\n{body}").unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     out

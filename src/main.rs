@@ -138,6 +138,12 @@ enum Command {
 fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Lint(_) | Command::Diff(_) | Command::Coverage(_) | Command::Scenarios
+    ) {
+        quiet_on_closed_stdout();
+    }
     let result = match cli.command {
         Command::Lint(args) => cmd::lint::run(args),
         Command::Replay(args) => runtime().and_then(|rt| rt.block_on(cmd::replay::run(args))),
@@ -154,6 +160,20 @@ fn main() -> ExitCode {
             eprintln!("error: {}", cmd::error_text(&err));
             ExitCode::from(2)
         }
+    }
+}
+
+/// For commands that only print: a reader that goes away (`tapedeck lint |
+/// head`) ends the command quietly, as it ends any Unix filter, rather than
+/// with a "failed printing to stdout" panic. (Rust ignores SIGPIPE; this
+/// restores its default.) Commands that do more than print keep ignoring it,
+/// and print with `cmd::print_out`.
+fn quiet_on_closed_stdout() {
+    #[cfg(unix)]
+    // SAFETY: signal(2) with SIG_DFL installs no handler; nothing else has
+    // touched SIGPIPE's disposition at this point but the runtime's ignore.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -15,9 +15,15 @@ use tapedeck::scenario::catalog::{self, Provokable, CATALOG};
 use tapedeck::scenario::provision::Provisioner;
 
 #[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("where")
+        .required(true)
+        .multiple(true)
+        .args(["endpoint", "region"])
+))]
 pub struct CaptureArgs {
     /// The endpoint: an emulator's URL, or https://cognito-idp.<region>.amazonaws.com.
-    #[arg(long, value_name = "URL", required_unless_present = "region")]
+    #[arg(long, value_name = "URL")]
     endpoint: Option<String>,
     /// The region [default for a non-AWS --endpoint: us-east-1]. Alone, it picks the
     /// AWS endpoint of that region.
@@ -123,17 +129,21 @@ pub async fn run(args: CaptureArgs) -> anyhow::Result<ExitCode> {
     let is_aws =
         upstream.host().ends_with("amazonaws.com") || upstream.host().ends_with("amazonaws.com.cn");
     if args.dry_run {
-        println!("capture plan for {url} (region {region}):");
+        let mut plan = format!("capture plan for {url} (region {region}):\n");
         for s in &selected {
-            println!(
-                "  {:33} needs {:42} expects {}",
+            plan.push_str(&format!(
+                "  {:33} needs {:42} expects {}\n",
                 s.id,
                 s.needs.describe(),
                 s.expected_label()
-            );
+            ));
         }
-        println!("creates at most: one user pool (tapedeck-<time>-pool) with an app client, one user, one device; deletes them at the end unless --keep");
+        plan.push_str("creates at most: one user pool (tapedeck-<time>-pool) with an app client, one user, one device; deletes them at the end unless --keep\n");
+        super::print_out(&plan);
         return Ok(ExitCode::SUCCESS);
+    }
+    if let (Some(out), false) = (&args.out, args.cleanup) {
+        super::check_output_dir("--out", out)?;
     }
     if is_aws && !args.yes && !confirm(&url)? {
         eprintln!("capture: nothing created (answer 'y', or pass --yes)");
@@ -144,15 +154,15 @@ pub async fn run(args: CaptureArgs) -> anyhow::Result<ExitCode> {
     if args.cleanup {
         let p = Provisioner::new(Client::new(upstream, region), Auth::Signed(signer));
         let deleted = p.cleanup().await?;
-        println!(
-            "capture --cleanup: deleted {} pool(s){}",
+        super::print_out(&format!(
+            "capture --cleanup: deleted {} pool(s){}\n",
             deleted.len(),
             if deleted.is_empty() {
                 String::new()
             } else {
                 format!(": {}", deleted.join(", "))
             }
-        );
+        ));
         return Ok(ExitCode::SUCCESS);
     }
     let out = args.out.clone().context("--out DIR is required")?;
@@ -168,7 +178,7 @@ pub async fn run(args: CaptureArgs) -> anyhow::Result<ExitCode> {
     };
     let mut progress = |line: String| eprintln!("capture: {line}");
     let coverage = capture(config, &mut progress, super::shutdown_signal()).await?;
-    print!("{}", coverage.table());
+    super::print_out(&coverage.table());
     if !coverage.left_behind.is_empty() {
         eprintln!(
             "capture: pools left behind: {}",

@@ -16,7 +16,8 @@ pub struct RecordOpts {
     /// The real endpoint: https://cognito-idp.<region>.amazonaws.com, or an emulator's URL.
     #[arg(long, value_name = "URL")]
     pub upstream: Option<String>,
-    /// Directory the fixtures are written to (created if missing).
+    /// Directory the fixtures are written to (created once the server listens;
+    /// checked before).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Signing region [default: from the upstream host name, else the client's credential scope].
@@ -52,11 +53,14 @@ pub struct RecordOpts {
 }
 
 impl RecordOpts {
-    /// Builds the proxy these options describe.
+    /// Builds the proxy these options describe, after checking that `--out`
+    /// can be written (it is not created: the caller does that once it
+    /// listens, with [`super::create_output_dir`]).
     pub async fn proxy(&self) -> anyhow::Result<Proxy> {
         let (Some(url), Some(out)) = (&self.upstream, &self.out) else {
             anyhow::bail!("recording needs both --upstream URL and --out DIR");
         };
+        super::check_output_dir("--out", out)?;
         let timeouts = Timeouts {
             connect: Duration::from_secs(self.connect_timeout.max(1)),
             read: Duration::from_secs(self.read_timeout.max(1)),
@@ -73,12 +77,6 @@ impl RecordOpts {
                 region: self.region.clone(),
             }
         };
-        if let Err(e) = std::fs::create_dir_all(out) {
-            tracing::warn!(
-                "cannot create {}: {e}; exchanges will be forwarded but not recorded",
-                out.display()
-            );
-        }
         let recorder = Recorder::new(RecorderConfig {
             out: out.clone(),
             overwrite: self.overwrite,

@@ -1,6 +1,5 @@
 //! `tapedeck replay`.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -22,9 +21,10 @@ pub struct ReplayArgs {
     /// Serve a fixture directory that holds no fixture (otherwise a usage error).
     #[arg(long)]
     allow_empty: bool,
-    /// Address to listen on. Port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:4566")]
-    listen: SocketAddr,
+    /// Address to listen on, as IP:PORT or HOST:PORT (`localhost:4566`; every
+    /// address the host resolves to must be loopback). Port 0 picks a free port.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:4566")]
+    listen: String,
     /// Allow listening on a non-loopback address (exposes fixtures and journal).
     #[arg(long)]
     allow_remote: bool,
@@ -40,16 +40,20 @@ pub struct ReplayArgs {
         hide_env_values = true
     )]
     verify_signature: Option<String>,
-    /// Exit 1 at shutdown if any request was unmatched or broke the contract.
+    /// Exit 1 at shutdown if any request of the run was unmatched or broke the
+    /// contract (POST /__tapedeck/reset does not clear the run).
     #[arg(long)]
     strict: bool,
-    /// Shut down after answering N requests (admin requests do not count).
-    #[arg(long, value_name = "N")]
+    /// Shut down after answering N requests, N ≥ 1 (admin requests do not
+    /// count; resets do not restart the count).
+    #[arg(long, value_name = "N", value_parser = super::at_least_one)]
     exit_after: Option<u64>,
-    /// Write the JSON report here at shutdown.
+    /// Write the JSON report of the run here at shutdown (checked before the
+    /// server starts).
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
-    /// Write a JUnit XML report here at shutdown (one test case per request).
+    /// Write a JUnit XML report of the run here at shutdown (one test case per
+    /// request; checked before the server starts).
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
     /// Most open connections at once.
@@ -126,6 +130,14 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
+    // Every output path is checked before anything starts: a path that cannot
+    // be written stops the server now, not at shutdown with the run lost.
+    if let Some(path) = &args.report {
+        super::check_output_file("--report", path)?;
+    }
+    if let Some(path) = &args.junit {
+        super::check_output_file("--junit", path)?;
+    }
     let on_miss: Option<Arc<dyn tapedeck::replay::MissHandler>> = match args.on_miss {
         OnMiss::NotFound => {
             if args.record.upstream.is_some() || args.record.out.is_some() {
@@ -142,7 +154,10 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         ..Settings::default()
     };
     let replay = Arc::new(Replay::new(index, settings));
-    let listener = net::bind(args.listen, args.allow_remote).await?;
+    let listener = net::bind_spec(&args.listen, args.allow_remote).await?;
+    if let (OnMiss::Forward, Some(out)) = (args.on_miss, &args.record.out) {
+        super::create_output_dir("--out", out)?;
+    }
     let limits = Limits {
         max_connections: args.max_connections.max(1),
         header_read_timeout: Duration::from_secs(args.header_timeout.max(1)),
@@ -153,10 +168,11 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         match stdin_closed {
             Some(closed) => tokio::select! {
                 _ = super::shutdown_signal() => {}
-                _ = closed => tracing::info!("standard input closed: shutting down"),
+                _ = closed => tracing::info!("standard input closed"),
             },
             None => super::shutdown_signal().await,
         }
+        tracing::info!("shutting down: draining open connections");
     };
     let running = run::start(listener, replay.clone(), limits, signal)?;
     let url = running.url();
@@ -185,16 +201,20 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     // A wrapper reading the line must get it now, whatever stdout is.
     std::io::Write::flush(&mut std::io::stdout())?;
     let served = running.wait().await;
-    let report = Report::of(&replay);
-    if let Some(path) = &args.report {
-        let mut text = serde_json::to_string_pretty(&report)?;
-        text.push('\n');
-        super::write_file(path, &text)?;
+    // The run, which no reset touches: what --strict, the reports and the
+    // summary line are made of.
+    let t = replay.journal.run_totals();
+    if args.report.is_some() || args.junit.is_some() {
+        let report = Report::of(&replay);
+        if let Some(path) = &args.report {
+            let mut text = serde_json::to_string_pretty(&report)?;
+            text.push('\n');
+            super::write_file(path, &text)?;
+        }
+        if let Some(path) = &args.junit {
+            super::write_file(path, &report.junit())?;
+        }
     }
-    if let Some(path) = &args.junit {
-        super::write_file(path, &report.junit())?;
-    }
-    let t = report.totals;
     eprintln!(
         "tapedeck replay: {} request{}, {} matched, {} unmatched, {} with contract violations{}",
         t.requests,
@@ -208,7 +228,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             " (some connections were cut at the drain timeout)"
         }
     );
-    Ok(if args.strict && !report.clean {
+    Ok(if args.strict && !t.is_clean() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

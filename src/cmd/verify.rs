@@ -3,6 +3,7 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use tapedeck::fixture::store::LoadedFixture;
@@ -52,6 +53,10 @@ pub struct VerifyArgs {
     /// Extra PEM CA certificates for an HTTPS target.
     #[arg(long, value_name = "PEM")]
     ca_file: Option<PathBuf>,
+    /// Seconds each request may take, from sending it to the whole answer
+    /// (connecting takes at most 5 of them).
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = super::at_least_one)]
+    timeout: u64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -75,7 +80,21 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             anyhow::bail!("--only '{glob}' matches no fixture id");
         }
     }
-    let upstream = Upstream::new(&args.target, args.ca_file.as_deref(), Timeouts::default())?;
+    // Report files are checked before the run, not after it.
+    for (option, path) in [
+        ("--report-json", &args.report_json),
+        ("--junit", &args.junit),
+        ("--markdown", &args.markdown),
+    ] {
+        if let Some(path) = path {
+            super::check_output_file(option, path)?;
+        }
+    }
+    let timeouts = Timeouts {
+        connect: Duration::from_secs(args.timeout.min(5)),
+        read: Duration::from_secs(args.timeout),
+    };
+    let upstream = Upstream::new(&args.target, args.ca_file.as_deref(), timeouts)?;
     let region = args
         .region
         .clone()
@@ -95,7 +114,16 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         },
         keep: args.keep,
     };
-    let mut progress = |line: String| tracing::debug!("{line}");
+    // One line per fixture as it starts (and per provisioning step), on a
+    // terminal only: a slow target shows where it is.
+    let terminal = std::io::stderr().is_terminal();
+    let mut progress = |line: String| {
+        if terminal {
+            eprintln!("verify: {line}");
+        } else {
+            tracing::debug!("{line}");
+        }
+    };
     let outcomes = match verify(&config, &fixtures, &mut progress).await {
         Ok(o) => o,
         Err(e) => {
@@ -106,7 +134,7 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let report = Report::new(&args.target, config.level, config.provision, outcomes);
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
-    print!("{}", report.table(color));
+    super::print_out(&report.table(color));
     if let Some(p) = &args.report_json {
         super::write_file(p, &(serde_json::to_string_pretty(&report)? + "\n"))?;
     }

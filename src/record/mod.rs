@@ -5,9 +5,11 @@
 
 pub mod proxy;
 pub mod recorder;
+pub mod tally;
 
 pub use crate::net::{credentials, upstream};
 
 pub use proxy::{Proxy, Signing};
 pub use recorder::{Recorder, RecorderConfig};
+pub use tally::{Counts, NotRecorded, Tally};
 pub use upstream::{Timeouts, Upstream};

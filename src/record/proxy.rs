@@ -21,6 +21,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 
 use super::recorder::{Exchange, Recorded, Recorder};
+use super::tally::NotRecorded;
 use crate::net::credentials::Signer;
 use crate::net::upstream::{Upstream, UpstreamError};
 use crate::net::{self, tapedeck_error, ErrorKind, Handler, MissAnswer, MissHandler, Missed};
@@ -107,6 +108,7 @@ impl Proxy {
                 .or_else(|| region_from_scope(&client_headers));
             let Some(signing_region) = region.clone() else {
                 let msg = "cannot tell which region to sign for: pass --region, or sign the client's requests with a credential scope";
+                self.recorder.tally.not_recorded(NotRecorded::Signing, msg);
                 return (tapedeck_error(ErrorKind::NoRegion, msg, None), msg.into());
             };
             for h in SIGNATURE_HEADERS {
@@ -138,6 +140,9 @@ impl Proxy {
                 }
                 Err(reason) => {
                     tracing::error!("cannot sign the request for the upstream: {reason}");
+                    self.recorder
+                        .tally
+                        .not_recorded(NotRecorded::Signing, &reason);
                     return (
                         tapedeck_error(ErrorKind::SigningFailed, &reason, None),
                         "not forwarded: signing failed".into(),
@@ -155,6 +160,9 @@ impl Proxy {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!("{e}");
+                self.recorder
+                    .tally
+                    .not_recorded(NotRecorded::Upstream, &e.to_string());
                 let kind = match &e {
                     UpstreamError::Unreachable { .. } => ErrorKind::UpstreamUnreachable,
                     UpstreamError::Timeout { .. } => ErrorKind::UpstreamTimeout,
@@ -181,9 +189,13 @@ impl Proxy {
         let outcome = tokio::task::spawn_blocking(move || recorder.record(&exchange))
             .await
             .unwrap_or_else(|e| {
+                let message = format!("the recording task failed: {e}");
+                self.recorder
+                    .tally
+                    .not_recorded(NotRecorded::Write, &message);
                 Err(super::recorder::RecordError::OutDir {
-                    path: String::new(),
-                    error: std::io::Error::other(e.to_string()),
+                    path: self.recorder.out_dir().display().to_string(),
+                    error: std::io::Error::other(message),
                 })
             });
         let mut resp = Response::new(Full::new(answer.body));

@@ -16,6 +16,7 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use sha2::{Digest as _, Sha256};
 
+use super::tally::{NotRecorded, Tally};
 use crate::contract::awsjson::error_type;
 use crate::contract::model;
 use crate::contract::validate::validate;
@@ -86,6 +87,8 @@ struct Step {
 pub struct Recorder {
     config: RecorderConfig,
     sequences: Mutex<HashMap<RequestKey, Vec<Step>>>,
+    /// What became of each exchange, for the summary at shutdown.
+    pub tally: Tally,
 }
 
 impl Recorder {
@@ -113,6 +116,7 @@ impl Recorder {
         Recorder {
             config,
             sequences: Mutex::new(sequences),
+            tally: Tally::default(),
         }
     }
 
@@ -120,9 +124,24 @@ impl Recorder {
         &self.config.out
     }
 
-    /// Builds, redacts and writes the fixture of one exchange. Blocking (fsync):
-    /// call it from a blocking task.
+    /// Builds, redacts and writes the fixture of one exchange, and counts what
+    /// became of it in [`Recorder::tally`]. Blocking (fsync): call it from a
+    /// blocking task.
     pub fn record(&self, exchange: &Exchange) -> Result<Recorded, RecordError> {
+        let recorded = self.write(exchange);
+        match &recorded {
+            Ok(Recorded::Written { .. }) => self.tally.written(),
+            Ok(Recorded::Duplicate { .. }) => self.tally.duplicate(),
+            Err(e @ RecordError::Redact(_)) => {
+                self.tally
+                    .not_recorded(NotRecorded::Redaction, &e.to_string());
+            }
+            Err(e) => self.tally.not_recorded(NotRecorded::Write, &e.to_string()),
+        }
+        recorded
+    }
+
+    fn write(&self, exchange: &Exchange) -> Result<Recorded, RecordError> {
         let mut fixture = self.build(exchange);
         redact::redact(&mut fixture, &self.config.redact).map_err(RecordError::Redact)?;
         let key = RequestKey::of(&fixture);

@@ -9,6 +9,11 @@
 //! does not declare for it, and any error answer without a type (an emulator's
 //! HTML page: `HTTP 500 without an error type`), as `unmodelled`. Fixtures whose target names no
 //! operation of the model are listed last (`unknown-operation`).
+//!
+//! A scenario is covered by the fixtures that answer as the catalog expects
+//! it to. A fixture of the scenario that answered otherwise (moto's HTML 500
+//! for `unknown-user`) does not cover it: it is listed under `differs`, with
+//! what it answered, and a scenario only such fixtures have is `differs`.
 
 use std::collections::BTreeMap;
 
@@ -25,8 +30,19 @@ use crate::scenario::catalog::CATALOG;
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Missing,
+    /// A scenario whose only fixtures answered otherwise than it expects.
+    Differs,
     Authored,
     Recorded,
+}
+
+/// A fixture of a scenario that answered otherwise than the scenario expects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Differs {
+    pub fixture: String,
+    /// What it answered: an error type, `success`, or `HTTP <status> without
+    /// an error type`.
+    pub observed: String,
 }
 
 /// One line of the coverage table.
@@ -39,6 +55,13 @@ pub struct Line {
     pub name: String,
     pub status: Status,
     pub fixtures: Vec<String>,
+    /// For a `scenario`: the outcome the catalog expects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// For a `scenario`: its fixtures that answered otherwise (not counted in
+    /// `status` nor listed in `fixtures`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub differs: Vec<Differs>,
 }
 
 /// What one fixture answers with.
@@ -47,6 +70,20 @@ struct Seen<'a> {
     /// The error type, or `None` for a success (2xx without one).
     error: Option<String>,
     success: bool,
+}
+
+impl Seen<'_> {
+    /// What the fixture answered, as a scenario's expectation is written.
+    fn observed(&self) -> String {
+        match (&self.error, self.success) {
+            (Some(e), _) => e.clone(),
+            (None, true) => "success".to_owned(),
+            (None, false) => format!(
+                "HTTP {} without an error type",
+                self.fixture.fixture.response.status
+            ),
+        }
+    }
 }
 
 /// Coverage of every listed operation (see the module docs).
@@ -86,15 +123,33 @@ pub fn coverage(fixtures: &[LoadedFixture]) -> Vec<Line> {
             name: name.to_owned(),
             status: status_of(&matching),
             fixtures: matching.iter().map(|l| l.fixture.id.clone()).collect(),
+            expected: None,
+            differs: Vec::new(),
         };
         if at == flagship {
             for s in CATALOG {
-                let matching = seen
+                let expected = s.expected_label();
+                let (answered, differs): (Vec<&Seen<'_>>, Vec<&Seen<'_>>) = seen
                     .iter()
                     .filter(|x| x.fixture.fixture.scenario.as_deref() == Some(s.id))
-                    .map(|x| x.fixture)
+                    .partition(|x| x.observed() == expected);
+                let mut l = line(
+                    "scenario",
+                    s.id,
+                    answered.iter().map(|x| x.fixture).collect(),
+                );
+                if l.status == Status::Missing && !differs.is_empty() {
+                    l.status = Status::Differs;
+                }
+                l.expected = Some(expected.to_owned());
+                l.differs = differs
+                    .iter()
+                    .map(|x| Differs {
+                        fixture: x.fixture.fixture.id.clone(),
+                        observed: x.observed(),
+                    })
                     .collect();
-                lines.push(line("scenario", s.id, matching));
+                lines.push(l);
             }
         }
         let successes = seen
@@ -140,6 +195,8 @@ pub fn coverage(fixtures: &[LoadedFixture]) -> Vec<Line> {
             name: target,
             status: status_of(&matching),
             fixtures: matching.iter().map(|l| l.fixture.id.clone()).collect(),
+            expected: None,
+            differs: Vec::new(),
         });
     }
     lines
@@ -156,7 +213,8 @@ fn status_of(matching: &[&LoadedFixture]) -> Status {
         .unwrap_or(Status::Missing)
 }
 
-/// The table: operation, kind, name, status, fixtures.
+/// The table: operation, kind, name, status, fixtures; then, for a scenario,
+/// each fixture that answered otherwise, marked `✗` with what it answered.
 pub fn table(lines: &[Line]) -> String {
     let op_width = lines.iter().map(|l| l.operation.len()).max().unwrap_or(0);
     let kind_width = lines.iter().map(|l| l.kind.len()).max().unwrap_or(0);
@@ -165,16 +223,28 @@ pub fn table(lines: &[Line]) -> String {
     for l in lines {
         let status = match l.status {
             Status::Missing => "missing",
+            Status::Differs => "differs",
             Status::Authored => "authored",
             Status::Recorded => "recorded",
         };
+        let expected = l.expected.as_deref().unwrap_or_default();
+        let fixtures = l
+            .fixtures
+            .iter()
+            .cloned()
+            .chain(
+                l.differs
+                    .iter()
+                    .map(|d| format!("✗ {} (answered {}, not {expected})", d.fixture, d.observed)),
+            )
+            .collect::<Vec<_>>();
         let row = format!(
             "{:op_width$}  {:kind_width$}  {:width$}  {:8}  {}",
             l.operation,
             l.kind,
             l.name,
             status,
-            l.fixtures.join(", ")
+            fixtures.join(", ")
         );
         out.push_str(row.trim_end());
         out.push('\n');

@@ -84,7 +84,9 @@ pub enum VerifyError {
     Unreachable(CallError),
 }
 
-/// Verifies every fixture against the target, in sequence order.
+/// Verifies every fixture against the target, in sequence order. `progress`
+/// gets one line per fixture as it starts (`[3/18] unknown-user`), and a line
+/// per provisioning step.
 pub async fn verify(
     config: &VerifyConfig,
     fixtures: &[LoadedFixture],
@@ -114,10 +116,14 @@ async fn run(
     progress: &mut (dyn FnMut(String) + Send),
 ) -> Result<(), VerifyError> {
     let mut reached = false;
+    let total = fixtures.len();
+    let mut started = 0;
     for group in sequences(fixtures) {
         session.next_device();
         for loaded in group {
             let f = &loaded.fixture;
+            started += 1;
+            progress(format!("[{started}/{total}] {}", f.id));
             let scenario = f.scenario.as_deref().and_then(catalog::scenario);
             let mut outcome = Outcome {
                 fixture: f.id.clone(),
@@ -196,12 +202,6 @@ async fn run(
             if !outcome.differences.is_empty() {
                 outcome.verdict = Verdict::Fail;
             }
-            progress(format!(
-                "{:4} {} {}",
-                verdict_word(&outcome.verdict),
-                f.id,
-                outcome.headline()
-            ));
             outcomes.push(outcome);
         }
     }

@@ -232,3 +232,218 @@ fn error_types_show_their_cause_once() {
         }
     }
 }
+
+/// Nothing at `path`, and nothing hidden beside it (a probe or temporary file).
+fn assert_nothing_created(dir: &Path) {
+    let left: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "left behind in {}: {left:?}",
+        dir.display()
+    );
+}
+
+#[test]
+fn every_output_path_is_checked_before_the_server_listens() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let under_file = file.join("report.json");
+    let missing = dir.path().join("no-such-dir").join("report.json");
+    for (args, said) in [
+        (
+            vec!["replay", "--report", s(&under_file)],
+            format!(
+                "--report {}: cannot write there: {} is not a directory",
+                under_file.display(),
+                file.display()
+            ),
+        ),
+        (
+            vec!["replay", "--junit", s(&missing)],
+            format!("--junit {}: cannot write there: ", missing.display()),
+        ),
+        (
+            vec!["replay", "--report", s(dir.path())],
+            format!(
+                "--report {}: is a directory; name a file",
+                dir.path().display()
+            ),
+        ),
+        (
+            vec![
+                "record",
+                "--upstream",
+                "http://127.0.0.1:9",
+                "--no-resign",
+                "--out",
+                s(&under_file),
+            ],
+            format!(
+                "--out {}: cannot create it: {} is not a directory",
+                under_file.display(),
+                file.display()
+            ),
+        ),
+        (
+            vec![
+                "verify",
+                "--target",
+                "http://127.0.0.1:9",
+                "--report-json",
+                s(&under_file),
+            ],
+            format!("--report-json {}: cannot write there", under_file.display()),
+        ),
+        (
+            vec![
+                "verify",
+                "--target",
+                "http://127.0.0.1:9",
+                "--markdown",
+                s(&missing),
+            ],
+            format!("--markdown {}: cannot write there", missing.display()),
+        ),
+        (
+            vec![
+                "capture",
+                "--endpoint",
+                "http://127.0.0.1:9",
+                "--out",
+                s(&under_file),
+            ],
+            format!("--out {}: cannot create it", under_file.display()),
+        ),
+    ] {
+        let mut args = args;
+        if args[0] != "verify" && args[0] != "capture" {
+            args.extend(["--listen", "127.0.0.1:0"]);
+        }
+        let run = tapedeck(&args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&said),
+            "{args:?}: expected {said:?} in:\n{}",
+            run.stderr
+        );
+        assert!(!run.stdout.contains("listening"), "{}", run.stdout);
+        assert!(!run.stdout.contains("verify:"), "{}", run.stdout);
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "only the file the test made"
+    );
+}
+
+#[test]
+fn a_command_that_refuses_to_start_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let report = dir.path().join("report.json");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = busy.local_addr().unwrap().to_string();
+    for (listen, said) in [
+        (busy.as_str(), "Address already in use"),
+        ("0.0.0.0:0", "--allow-remote"),
+    ] {
+        let record = tapedeck(&[
+            "record",
+            "--upstream",
+            "http://127.0.0.1:9",
+            "--no-resign",
+            "--out",
+            s(&out),
+            "--listen",
+            listen,
+        ]);
+        assert_eq!(record.code, 2, "{}", record.stderr);
+        assert!(record.stderr.contains(said), "{}", record.stderr);
+        let replay = tapedeck(&[
+            "replay",
+            "--report",
+            s(&report),
+            "--junit",
+            s(&report.with_extension("xml")),
+            "--on-miss",
+            "forward",
+            "--upstream",
+            "http://127.0.0.1:9",
+            "--no-resign",
+            "--out",
+            s(&out),
+            "--listen",
+            listen,
+        ]);
+        assert_eq!(replay.code, 2, "{}", replay.stderr);
+        assert!(replay.stderr.contains(said), "{}", replay.stderr);
+        assert_nothing_created(dir.path());
+    }
+}
+
+#[test]
+fn listen_takes_host_names_and_exit_after_at_least_one() {
+    let run = tapedeck(&["replay", "--listen", "localhost:0", "--exit-on-stdin-close"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("listening on http://127.0.0.1:")
+            || run.stdout.contains("listening on http://[::1]:"),
+        "{}",
+        run.stdout
+    );
+    let run = tapedeck(&["replay", "--listen", "localhost"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("cannot listen on localhost: expected HOST:PORT"),
+        "{}",
+        run.stderr
+    );
+    let run = tapedeck(&[
+        "record",
+        "--upstream",
+        "http://127.0.0.1:9",
+        "--no-resign",
+        "--out",
+        "x",
+        "--listen",
+        "localhost",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("expected HOST:PORT"), "{}", run.stderr);
+    let run = tapedeck(&["replay", "--exit-after", "0"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("invalid value '0' for '--exit-after <N>': must be 1 or more"),
+        "{}",
+        run.stderr
+    );
+    let run = tapedeck(&["verify", "--target", "http://127.0.0.1:9", "--timeout", "0"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("must be 1 or more"), "{}", run.stderr);
+}
+
+#[test]
+fn capture_without_arguments_names_either_endpoint_or_region() {
+    let run = tapedeck(&["capture"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("<--endpoint <URL>|--region <REGION>>"),
+        "{}",
+        run.stderr
+    );
+    // --region alone is enough.
+    let run = tapedeck(&["capture", "--region", "us-east-1", "--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("capture plan for https://cognito-idp.us-east-1.amazonaws.com"),
+        "{}",
+        run.stdout
+    );
+}

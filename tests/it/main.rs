@@ -78,6 +78,8 @@ mod diff_coverage;
 mod cli_lint;
 // Mistakes on the command line: exit 2 before anything happens, with one clear line.
 mod cli_refusals;
+// What record and verify say as they go and when they end: summaries, timeouts, progress.
+mod cli_runs;
 
 // The fuzz targets of `fuzz/` over their seed corpus and generated inputs, on stable.
 mod prop_fuzz_corpus;

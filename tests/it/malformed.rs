@@ -57,6 +57,7 @@ fn base_is_valid_canonical_and_lints_clean() {
 #[case::truncated("truncated", |t: &str| t[..t.len() / 2].to_owned())]
 #[case::empty_file("empty-file", |_: &str| String::new())]
 #[case::trailing_garbage("trailing-garbage", |t: &str| format!("{t}{{}}\n"))]
+#[case::unquoted_key("unquoted-key", |t: &str| t.replacen("\"id\":", "id:", 1))]
 #[case::status_as_string("status-as-string", |t: &str| set(t, "/response/status", json!("400")))]
 #[case::headers_as_array("headers-as-array", |t: &str| set(t, "/request/headers", json!(["content-type: application/x-amz-json-1.1"])))]
 #[case::version_2("version-2", |t: &str| set(t, "/tapedeck", json!(2)))]

@@ -56,7 +56,13 @@ enum Command {
     /// model's validation of its input in AWS's words, SigV4 structure unless the
     /// operation's authtype is none) and journaled. Admin API:
     /// GET /__tapedeck/health, /__tapedeck/fixtures, /__tapedeck/journal
-    /// (?format=text: the readable report); POST /__tapedeck/reset.
+    /// (?format=text: the readable report); POST /__tapedeck/reset starts a new
+    /// journal window. --strict, --report and --junit judge the whole run, which
+    /// no reset clears.
+    ///
+    /// Several --fixtures are served together: sequences stay within their set,
+    /// and a request several sets record is answered by the set given first.
+    /// Output paths are checked before the server listens.
     ///
     /// Example:
     ///   tapedeck replay --strict --report replay.json &
@@ -73,7 +79,10 @@ enum Command {
     /// operation (an invalid request gets its violations in expected_violations).
     /// Headers pass through an allowlist, usernames are pseudonymised, account ids
     /// in ARNs are replaced, and a secret scan runs before every write: a hit
-    /// aborts that write, loudly.
+    /// aborts that write, loudly. At shutdown it says how many exchanges it
+    /// recorded and how many it could not, and why; it exits 1 if any was not
+    /// recorded, 2 if it cannot start (--out is checked, and created only once it
+    /// listens).
     ///
     /// Example (a sandbox account, profile `sandbox`):
     ///   tapedeck record --upstream https://cognito-idp.us-east-1.amazonaws.com \
@@ -127,9 +136,12 @@ enum Command {
     /// operation), sequences, duplicate ids and secrets.
     ///
     /// With no PATH, lints every fixture set embedded in the binary. Each PATH is a
-    /// fixture file or a directory searched recursively for *.json. Problems are
-    /// printed as `file:line: rule: message`. Exits 1 when there are problems, 2 on
-    /// usage errors.
+    /// fixture file, a directory searched recursively for *.json, or
+    /// `embedded:<set>`, read as `replay --fixtures` reads it. Problems are
+    /// printed as `file:line: rule: message`; fixtures that a set given earlier
+    /// shadows (as replay would serve the same paths) are listed, not counted as
+    /// problems. Exits 1 when there are problems, 2 on usage errors (a path that
+    /// does not exist, or holds no fixture without --allow-empty).
     ///
     /// Example: tapedeck lint fixtures/admin-forget-device/reference
     Lint(cmd::lint::LintArgs),

@@ -45,10 +45,10 @@ pub struct RecordOpts {
     #[arg(long)]
     pub keep_usernames: bool,
     /// Seconds to wait for a connection to the upstream.
-    #[arg(long, default_value_t = 5, value_name = "SECS")]
+    #[arg(long, default_value_t = 5, value_name = "SECS", value_parser = super::at_least_one)]
     pub connect_timeout: u64,
     /// Seconds to wait for the upstream's whole answer.
-    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = super::at_least_one)]
     pub read_timeout: u64,
 }
 

@@ -60,7 +60,7 @@ pub struct ReplayArgs {
     #[arg(long, default_value_t = 1024, value_name = "N")]
     max_connections: usize,
     /// Seconds a client may take to send its request headers.
-    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = super::at_least_one)]
     header_timeout: u64,
     /// What to do with a request no fixture matches: answer 404 (not-found), or
     /// forward it to --upstream and record the exchange into --out (forward).
@@ -70,7 +70,8 @@ pub struct ReplayArgs {
     record: super::recording::RecordOpts,
     /// How to announce the listening address on stdout: one line for people
     /// (text), or one JSON object for programs that start the server (json:
-    /// `{"url": …, "address": …, "pid": …, "fixtures": …, "sources": …, "version": …}`).
+    /// `{"url": …, "address": …, "pid": …, "fixtures": …, "shadowed": …, "sources": …,
+    /// "version": …}`).
     #[arg(long, value_enum, default_value_t = Announce::Text)]
     announce: Announce,
     /// Shut down (as on SIGTERM) when standard input reaches its end: a wrapper

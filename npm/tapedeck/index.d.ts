@@ -50,7 +50,10 @@ export type Outcome =
   | { outcome: "rejected"; kind: string; message: string };
 
 export type JournalEntry = {
+  /** Its number in the journal window: since the start or the last reset. */
   n: number;
+  /** Its number in the run: since the server started; never reset. */
+  run_n: number;
   at: string;
   method: string;
   path: string;
@@ -64,20 +67,29 @@ export interface Totals {
   matched: number;
   unmatched: number;
   with_violations: number;
+  /** The window's: entries that fell out of it. The report's: requests of the run it does not list. */
   dropped: number;
 }
 
+/** The journal window: the requests since the last reset. */
 export interface Journal {
   totals: Totals;
+  /** The whole run's counters, which no reset clears (`dropped` is 0). */
+  run: Totals;
   entries: JournalEntry[];
 }
 
-/** The JSON report the server writes when it stops. */
-export interface Report extends Journal {
+/** The JSON report the server writes when it stops: the whole run, whatever was reset. */
+export interface Report {
   tool: string;
   fixtures: number;
-  /** True when every request matched and none broke the contract. */
+  /** True when every request of the run matched and none broke the contract. */
   clean: boolean;
+  totals: Totals;
+  /** How many times the journal window was reset. */
+  resets: number;
+  /** Every request of the run that was not clean, and the clean ones the window still holds. */
+  entries: JournalEntry[];
 }
 
 /** The journal as tapedeck renders it for a person. */
@@ -104,7 +116,7 @@ export interface ReplayServer {
   readable(): Promise<Readable>;
   /** Rejects with `TapedeckContractError` (the readable report: near misses with field diffs, violations) if any request since the last reset matched no fixture or broke the contract. */
   assertClean(): Promise<void>;
-  /** Stops the server with SIGTERM and resolves to its report. */
+  /** Stops the server with SIGTERM and resolves to its report (the whole run: with `strict`, rejects if any request of the run was not clean, even one a reset cleared from the window). */
   stop(): Promise<Report>;
   /** What the server has logged (the last 64 KiB of its stderr). */
   log(): string;

@@ -68,8 +68,9 @@ class Replay:
 
     ``fixtures``: fixture files, directories or ``embedded:<set>`` names (default:
     the embedded reference set). ``strict``: leaving the ``with`` block (or
-    ``stop()``) raises :class:`ContractError` when any request matched no fixture or
-    broke the contract. ``sequence_end``: ``"repeat-last"`` or ``"error"``.
+    ``stop()``) raises :class:`ContractError` when any request of the run matched no
+    fixture or broke the contract, even one a ``reset()`` cleared from the journal
+    window. ``sequence_end``: ``"repeat-last"`` or ``"error"``.
     ``verify_signature``: ``"AKID:SECRET"`` to recompute each SigV4 signature
     (passed in the environment, never on the command line). ``binary``: the
     executable (default: see :func:`tapedeck.find_binary`). ``args``: more
@@ -216,7 +217,9 @@ class Replay:
             raise RuntimeError(f"tapedeck: {method} {self.url}/__tapedeck/{route} failed: {e}; its log:\n{self.log()}") from None
 
     def journal(self) -> dict[str, Any]:
-        """Every request since the last reset: ``{"totals": …, "entries": […]}``."""
+        """The journal window, every request since the last reset: ``{"totals": …,
+        "run": …, "entries": […]}`` (``run``: the whole run's counters, which no
+        reset clears)."""
         return json.loads(self._request("GET", "journal")[1])
 
     def reset(self) -> None:
@@ -240,8 +243,8 @@ class Replay:
 
     def stop(self) -> dict[str, Any]:
         """Stops the server with SIGTERM (it drains open connections and writes its
-        report) and returns the report. With ``strict``, raises
-        :class:`ContractError` if the run was not clean."""
+        report of the whole run) and returns the report. With ``strict``, raises
+        :class:`ContractError` if the run was not clean, whatever was reset."""
         if self.report is not None:
             return self.report
         if self._proc is None:

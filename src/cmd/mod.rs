@@ -73,11 +73,15 @@ fn declared_policy(set: &SetOrigin) -> anyhow::Result<EndPolicy> {
     })
 }
 
-/// Whether a source that holds no fixture is accepted (`--allow-empty`).
+/// Whether a source that holds no fixture is accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Empty {
+    /// Refused, unless `--allow-empty` (the command has the flag).
     Refuse,
+    /// Accepted (`--allow-empty` was given).
     Allow,
+    /// Always refused: the command has nothing to do without fixtures.
+    Never,
 }
 
 /// Reads fixture sources as every command names them — paths (files or
@@ -102,10 +106,15 @@ pub fn read_sources(
     let mut raws = Vec::new();
     for source in sources {
         let read = store::read_source(&Source::from_arg(source)).context("cannot read fixtures")?;
-        if read.is_empty() && empty == Empty::Refuse {
+        if read.is_empty() && empty != Empty::Allow {
             anyhow::bail!(
-                "{}: holds no fixture (no *.json file other than tapedeck-set.json; hidden files are skipped); pass --allow-empty if an empty set is intended",
-                source.display()
+                "{}: holds no fixture (no *.json file other than tapedeck-set.json; hidden files are skipped){}",
+                source.display(),
+                if empty == Empty::Refuse {
+                    "; pass --allow-empty if an empty set is intended"
+                } else {
+                    ""
+                }
             );
         }
         raws.extend(read);

@@ -72,7 +72,7 @@ enum LevelArg {
 }
 
 pub async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let mut fixtures = super::load_sources(&args.fixtures, super::Empty::Refuse)?.fixtures;
+    let mut fixtures = super::load_sources(&args.fixtures, super::Empty::Never)?.fixtures;
     if let Some(glob) = &args.only {
         let re = glob_regex(glob)?;
         fixtures.retain(|f| re.is_match(&f.fixture.id));
@@ -220,7 +220,7 @@ pub fn run_diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn load_one(path: &PathBuf) -> anyhow::Result<Vec<LoadedFixture>> {
-    Ok(super::load_sources(std::slice::from_ref(path), super::Empty::Refuse)?.fixtures)
+    Ok(super::load_sources(std::slice::from_ref(path), super::Empty::Never)?.fixtures)
 }
 
 #[derive(Debug, Args)]
@@ -233,7 +233,7 @@ pub struct CoverageArgs {
 }
 
 pub fn run_coverage(args: CoverageArgs) -> anyhow::Result<ExitCode> {
-    let fixtures = super::load_sources(&args.paths, super::Empty::Refuse)?.fixtures;
+    let fixtures = super::load_sources(&args.paths, super::Empty::Never)?.fixtures;
     let lines = coverage::coverage(&fixtures);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&lines)?);

@@ -105,6 +105,20 @@ def test_strict_raises_at_the_end_with_the_readable_report():
     assert server.report is not None and server.report["clean"] is False
 
 
+def test_strict_judges_the_whole_run_whatever_was_reset():
+    with pytest.raises(ContractError) as failed:
+        with Replay(strict=True) as server:
+            assert forget(server.url, "tapedeck-ghosty")[0] == 404
+            server.reset()
+            server.assert_clean()  # the window is clean again ...
+            assert server.journal()["run"]["unmatched"] == 1
+    # ... the run is not.
+    assert "1 request(s) matched no fixture" in str(failed.value)
+    assert server.report is not None and server.report["clean"] is False
+    assert server.report["resets"] == 1
+    assert [e["outcome"] for e in server.report["entries"]] == ["unmatched"]
+
+
 def test_strict_does_not_hide_the_exception_already_raised():
     with pytest.raises(KeyError):
         with Replay(strict=True) as server:

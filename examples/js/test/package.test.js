@@ -112,6 +112,19 @@ test("strict: stop() rejects with the readable report", async () => {
   assert.equal(alive(server.pid), false);
 });
 
+test("strict: a reset does not make a dirty run clean", async () => {
+  const server = await startReplay({ strict: true });
+  assert.equal((await forget(server.url, "tapedeck-ghosty")).status, 404);
+  await server.reset();
+  await server.assertClean(); // the window is clean again; the run is not
+  assert.equal((await server.journal()).run.unmatched, 1);
+  await assert.rejects(server.stop(), (err) => {
+    assert.ok(err instanceof TapedeckContractError);
+    assert.match(err.message, /1 request\(s\) matched no fixture/);
+    return true;
+  });
+});
+
 test("a server that cannot start rejects with its log", async () => {
   await assert.rejects(startReplay({ fixtures: "/nonexistent/fixtures" }), /exited with 2 before listening; its log:\n.*\/nonexistent\/fixtures/s);
 });

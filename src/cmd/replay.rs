@@ -205,15 +205,18 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     // The run, which no reset touches: what --strict, the reports and the
     // summary line are made of.
     let t = replay.journal.run_totals();
+    // Each file is tried even if another fails (a directory removed during
+    // the run); the summary line is printed whatever happens.
+    let mut failed = Vec::new();
     if args.report.is_some() || args.junit.is_some() {
         let report = Report::of(&replay);
         if let Some(path) = &args.report {
             let mut text = serde_json::to_string_pretty(&report)?;
             text.push('\n');
-            super::write_file(path, &text)?;
+            failed.extend(super::write_file(path, &text).err());
         }
         if let Some(path) = &args.junit {
-            super::write_file(path, &report.junit())?;
+            failed.extend(super::write_file(path, &report.junit()).err());
         }
     }
     eprintln!(
@@ -229,6 +232,12 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             " (some connections were cut at the drain timeout)"
         }
     );
+    if let Some(last) = failed.pop() {
+        for e in failed {
+            eprintln!("error: {}", super::error_text(&e));
+        }
+        return Err(last);
+    }
     Ok(if args.strict && !t.is_clean() {
         ExitCode::from(1)
     } else {

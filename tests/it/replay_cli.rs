@@ -302,3 +302,57 @@ fn junit_names_are_the_same_whatever_happened() {
     );
     assert_eq!(names[0], names[1], "the outcome is not part of the name");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_report_that_cannot_be_written_at_shutdown_loses_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let gone = dir.path().join("gone");
+    std::fs::create_dir(&gone).unwrap();
+    let report = gone.join("report.json");
+    let junit = dir.path().join("junit.xml");
+    let mut child = Command::new(BIN)
+        .args(["replay", "--listen", "127.0.0.1:0", "--exit-after", "1"])
+        .args([
+            "--report",
+            report.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    // Checked at start; removed during the run.
+    std::fs::remove_dir(&gone).unwrap();
+    post(&url, GHOST);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("tapedeck replay: 1 request, 1 matched"),
+        "the summary is printed: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "error: cannot write {}: No such file or directory",
+            report.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .contains("request 1: "),
+        "the JUnit file is still written"
+    );
+}

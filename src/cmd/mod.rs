@@ -107,6 +107,9 @@ pub fn read_sources(
         sources
     };
     let mut raws = Vec::new();
+    // A file named twice (the same path given again, or a directory and one
+    // inside it) is read once: it is one fixture, not a sequence with itself.
+    let mut seen = std::collections::HashSet::new();
     for source in sources {
         let read = store::read_source(&Source::from_arg(source)).context("cannot read fixtures")?;
         if read.is_empty() && empty != Empty::Allow {
@@ -118,6 +121,22 @@ pub fn read_sources(
                 } else {
                     ""
                 }
+            );
+        }
+        let found = read.len();
+        let read: Vec<RawFixture> = read
+            .into_iter()
+            .filter(|raw| {
+                let key = std::fs::canonicalize(&raw.origin)
+                    .map_or_else(|_| raw.origin.clone(), |p| p.display().to_string());
+                seen.insert(key)
+            })
+            .collect();
+        if read.len() < found {
+            tracing::warn!(
+                "{}: {} of its {found} fixture files were already read from a source given earlier; each is read once",
+                source.display(),
+                found - read.len()
             );
         }
         raws.extend(read);

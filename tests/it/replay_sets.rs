@@ -205,3 +205,43 @@ fn contract_violations_log_at_warn_as_misses_do() {
     };
     assert!(line.contains(" WARN "), "{line}");
 }
+
+#[test]
+fn a_set_named_twice_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, _) = two_sets(dir.path());
+    let inner = a.join("forget-remembered-device.json");
+    let out = output_within(
+        Command::new(BIN).args([
+            "replay",
+            "--listen",
+            "127.0.0.1:0",
+            "--exit-on-stdin-close",
+            "--fixtures",
+            s(&a),
+            "--fixtures",
+            s(&a),
+            "--fixtures",
+            s(&inner),
+        ]),
+        Duration::from_secs(30),
+    );
+    let line = String::from_utf8_lossy(&out.stdout);
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(line.contains("with 2 fixtures from"), "{line}");
+    assert!(
+        log.contains("2 of its 2 fixture files were already read from a source given earlier"),
+        "{log}"
+    );
+    let lint = output_within(
+        Command::new(BIN).args(["lint", s(&a), s(&a)]),
+        Duration::from_secs(30),
+    );
+    let text = String::from_utf8_lossy(&lint.stdout);
+    assert_eq!(lint.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("lint: 2 fixtures in 1 set: no problems"),
+        "{text}"
+    );
+}

@@ -54,7 +54,12 @@ fn wait(child: &mut Child) -> i32 {
         if let Some(status) = child.try_wait().unwrap() {
             return status.code().unwrap_or(-1);
         }
-        assert!(Instant::now() < deadline, "tapedeck replay did not exit");
+        if Instant::now() >= deadline {
+            // Not left running after the test fails.
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("tapedeck replay did not exit");
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }

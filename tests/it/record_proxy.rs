@@ -830,7 +830,10 @@ async fn the_error_message_header_is_recorded_with_the_username_pseudonymised() 
     assert_eq!(got.header("x-amzn-errormessage"), Some(message.as_str()));
 
     let fixture = only_fixture(out.path());
-    let p = tapedeck::fixture::redact::pseudonym("Username", user);
+    let p = tapedeck::fixture::redact::pseudonym(
+        user,
+        tapedeck::contract::model::get().shape_named("UsernameType"),
+    );
     let recorded = format!("User {p} does not exist.");
     assert_eq!(
         fixture.response_header("x-amzn-errormessage"),

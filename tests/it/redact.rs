@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use serde_json::{json, Value};
-use tapedeck::contract::model::flagship;
+use tapedeck::contract::model::{self, flagship};
 use tapedeck::contract::validate::{validate, Constraint, Validation};
 use tapedeck::fixture::canonical::RequestKey;
 use tapedeck::fixture::redact::{
@@ -13,6 +13,16 @@ use tapedeck::fixture::redact::{
 use tapedeck::fixture::{load_embedded, to_canonical_string, Body, Fixture, HeaderValue};
 
 const KEY: &str = "AKIAQWERTYUIOPASDFGH";
+
+/// The pseudonym of a username.
+fn user_p(user: &str) -> String {
+    pseudonym(user, model::get().shape_named("UsernameType"))
+}
+
+/// The pseudonym of a device key (`--redact-field /DeviceKey`).
+fn key_p(key: &str) -> String {
+    pseudonym(key, model::get().shape_named("DeviceKeyType"))
+}
 
 /// Puts a secret somewhere in a fixture.
 type Plant = fn(&mut Fixture);
@@ -139,8 +149,11 @@ fn default_allowlist_keeps_every_listed_header() {
 #[test]
 fn username_is_pseudonymised_in_request_and_echoing_response_consistently() {
     let user = "alice@example.com";
-    let p = pseudonym("Username", user);
-    assert!(p.starts_with("user-"), "{p}");
+    let p = user_p(user);
+    assert_eq!(
+        p, "pseudonym_48835f09f743@example.invalid",
+        "an e-mail stays an e-mail"
+    );
 
     let mut a = echoing(user);
     assert!(
@@ -199,25 +212,19 @@ fn identical_requests_keep_identical_match_keys() {
 #[test]
 fn pseudonyms_are_stable_across_builds() {
     // Pinned: changing these changes the match keys of every committed fixture.
-    assert_eq!(pseudonym("Username", "tapedeck-user"), "user-c5980e40f07a");
+    assert_eq!(user_p("tapedeck-user"), "pseudonym_4200c2cfb977");
     assert_eq!(
-        pseudonym(
-            "DeviceKey",
-            "us-east-1_0a1b2c3d-0000-4000-8000-000000000001"
-        ),
-        "devicekey_020d44e053d8"
+        key_p("us-east-1_0a1b2c3d-0000-4000-8000-000000000001"),
+        "pseudonym_d63efbbf21a9"
     );
+    assert_eq!(key_p("not-a-device-key"), "pseudonym-0ae0860c56a0");
+    assert_eq!(pseudonym("v", None), "pseudonym_bc33edf96fa2");
+    assert_ne!(user_p("a"), user_p("b"));
     assert_eq!(
-        pseudonym("DeviceKey", "not-a-device-key"),
-        "devicekey-784567350848"
+        user_p("a"),
+        pseudonym("a", model::get().shape_named("AttributeValueType")),
+        "the same value has the same pseudonym in every member"
     );
-    assert_eq!(
-        pseudonym("UserPoolId", "us-east-1_TapeDeck1"),
-        "userpoolid_625d37e1ae11"
-    );
-    assert_eq!(pseudonym("Foo Bar", "v"), "foobar-00c169fc21c1");
-    assert_ne!(pseudonym("Username", "a"), pseudonym("Username", "b"));
-    assert_ne!(pseudonym("Username", "a"), pseudonym("Nickname", "a"));
 }
 
 #[test]
@@ -240,10 +247,7 @@ fn keep_usernames_leaves_usernames_alone() {
         ..RedactConfig::default()
     };
     redact(&mut f, &config).unwrap();
-    assert_eq!(
-        request_json(&f)["Username"],
-        json!(pseudonym("Username", user))
-    );
+    assert_eq!(request_json(&f)["Username"], json!(user_p(user)));
 }
 
 #[test]
@@ -254,7 +258,7 @@ fn redact_fields_pseudonymise_device_keys_everywhere() {
     };
     // A malformed key: echoed by the message and by expected_violations.
     let mut f = reference("malformed-device-key");
-    let p = pseudonym("DeviceKey", "not-a-device-key");
+    let p = key_p("not-a-device-key");
     let done = redact(&mut f, &config).unwrap();
     assert_eq!(done.pseudonymised, 2, "username and device key");
     assert_eq!(request_json(&f)["DeviceKey"], json!(p));
@@ -278,7 +282,7 @@ fn redact_fields_pseudonymise_device_keys_everywhere() {
     let mut f = reference("unknown-device-key");
     redact(&mut f, &config).unwrap();
     let key = request_json(&f)["DeviceKey"].as_str().unwrap().to_owned();
-    assert!(key.starts_with("devicekey_"), "{key}");
+    assert!(key.starts_with("pseudonym_"), "{key}");
     assert_eq!(validate(flagship(), &request_json(&f)), Validation::Valid);
 }
 
@@ -354,7 +358,7 @@ fn account_ids_in_arns_are_replaced_in_bodies_headers_and_variables() {
 #[test]
 fn the_error_message_header_is_kept_and_rewritten_like_the_body() {
     let user = "alice&bob@example.com";
-    let p = pseudonym("Username", user);
+    let p = user_p(user);
     let account = "123456789012";
     let mut f = echoing(user);
     let message = format!("User {user} does not exist.");
@@ -558,7 +562,7 @@ fn pseudonymised_usernames_stay_valid_for_the_model() {
     ] {
         let body =
             json!({"UserPoolId": "us-east-1_A1", "Username": user, "DeviceKey": "us-east-1_0a"});
-        let p = pseudonym("Username", user);
+        let p = user_p(user);
         let mut after = body.clone();
         after["Username"] = json!(p);
         assert_ne!(constraints(&validate(flagship(), &body)), vec![]);
@@ -590,21 +594,15 @@ fn base64_bodies_are_left_alone_but_checked() {
     f.response.body = Body::Base64(base64::engine::general_purpose::STANDARD.encode(&bytes));
     let err = redact(&mut f, &RedactConfig::default()).unwrap_err();
     assert!(
-        matches!(&err, RedactError::ValueRemains { kind, location } if kind == "Username" && *location == "response body"),
+        matches!(&err, RedactError::ValueRemains { kind, location } if kind == "UsernameType" && location == "response body, at its binary (body_base64) bytes"),
         "{err:?}"
     );
     assert!(!err.to_string().contains("carol"), "{err}");
 }
 
 #[test]
-fn empty_and_non_string_usernames_are_left_alone() {
-    for value in [
-        json!(""),
-        json!(42),
-        Value::Null,
-        json!(["a"]),
-        json!({"a": "b"}),
-    ] {
+fn empty_and_null_usernames_are_left_alone_and_wrong_types_redacted() {
+    for value in [json!(""), Value::Null, json!(true)] {
         let mut f = reference("unknown-user");
         f.variables.remove("username");
         f.request.body.as_json_mut().unwrap()["Username"] = value.clone();
@@ -613,12 +611,31 @@ fn empty_and_non_string_usernames_are_left_alone() {
         assert_eq!(done, Redactions::default(), "{value}");
         assert_eq!(f, original, "{value}");
     }
+    // A number where the username belongs becomes 0; strings inside a list are
+    // pseudonymised; a key inside an object cannot be rewritten: refused.
+    for (value, expected) in [
+        (json!(42), Some(json!(0))),
+        (json!(["a"]), Some(json!([user_p("a")]))),
+        (json!({"a": "b"}), None),
+    ] {
+        let mut f = reference("unknown-user");
+        f.variables.remove("username");
+        f.request.body.as_json_mut().unwrap()["Username"] = value.clone();
+        match (redact(&mut f, &RedactConfig::default()), expected) {
+            (Ok(_), Some(want)) => assert_eq!(request_json(&f)["Username"], want, "{value}"),
+            (Err(RedactError::ValueRemains { kind, location }), None) => {
+                assert_eq!(kind, "UsernameType");
+                assert_eq!(location, "request body, at an object key in /Username");
+            }
+            (other, _) => panic!("{value}: {other:?}"),
+        }
+    }
 }
 
 #[test]
 fn text_bodies_are_rewritten_in_every_escaped_form() {
     let user = "tom&jerry";
-    let p = pseudonym("Username", user);
+    let p = user_p(user);
     let mut f = echoing(user);
     f.response.body = Body::from_bytes(
         b"<html><p>No user tom&amp;jerry</p><script>var u = \"tom&jerry\";</script></html>",
@@ -635,7 +652,7 @@ fn text_bodies_are_rewritten_in_every_escaped_form() {
         br#"{ "__type" : "UserNotFoundException", "message" : "User \u0061lice does not exist." }"#,
     );
     redact(&mut f, &RedactConfig::default()).unwrap();
-    let p = pseudonym("Username", "alice");
+    let p = user_p("alice");
     assert_eq!(
         f.response.body.as_text(),
         Some(format!(r#"{{ "__type" : "UserNotFoundException", "message" : "User {p} does not exist." }}"#).as_str())
@@ -645,7 +662,7 @@ fn text_bodies_are_rewritten_in_every_escaped_form() {
 #[test]
 fn only_whole_occurrences_are_replaced() {
     let user = "bob";
-    let p = pseudonym("Username", user);
+    let p = user_p(user);
     let mut f = echoing(user);
     f.response.body.as_json_mut().unwrap()["message"] = json!("bobcat and bob, not bob_2 (bob)");
     redact(&mut f, &RedactConfig::default()).unwrap();
@@ -661,7 +678,7 @@ fn a_value_left_in_an_object_key_is_refused() {
     f.response.body = Body::Json(json!({"__type": "X", "dave": true}));
     let err = redact(&mut f, &RedactConfig::default()).unwrap_err();
     assert!(
-        matches!(&err, RedactError::ValueRemains { location, .. } if *location == "response body"),
+        matches!(&err, RedactError::ValueRemains { location, .. } if location == "response body, at an object key in /"),
         "{err:?}"
     );
 }

@@ -1,7 +1,7 @@
 //! `tapedeck lint`: checks fixture sets before anyone relies on them.
 //!
 //! Every file is checked on its own (schema, format version, model conformance,
-//! cited sources, secrets), then each set (directory) as a whole (duplicate ids, sequences). The
+//! cited sources, secrets, sensitive members holding real values), then each set (directory) as a whole (duplicate ids, sequences). The
 //! secret scan runs on the raw text, so even a file that fails to parse is
 //! scanned. Problems are reported as `file:line: rule: message`.
 
@@ -19,6 +19,7 @@ use crate::fixture::store::{LoadedFixture, RawFixture};
 use crate::fixture::{Provenance, RequestKey};
 
 mod provenance;
+mod sensitive;
 
 /// One problem in one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -119,6 +120,7 @@ fn lint_sets(raws: Vec<RawFixture>, together: bool) -> Report {
                 }
                 report.problems.extend(check_model(&loaded));
                 report.problems.extend(provenance::check(&loaded));
+                report.problems.extend(sensitive::check(&loaded));
                 by_set.entry(loaded.set.clone()).or_default().push(loaded);
             }
             Err(e) => {

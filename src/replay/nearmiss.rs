@@ -3,13 +3,24 @@
 //!
 //! Ranking: fixtures with the same `X-Amz-Target` come first, then fewer
 //! differing fields, then the smaller edit distance between the differing
-//! values (so `tapedeck-ghosty` is nearest to `tapedeck-ghost`), then the id. Bodies are compared member by member
-//! (recursively for objects); anything else is compared whole.
+//! values (so `tapedeck-ghosty` is nearest to `tapedeck-ghost`), then the id.
+//! Bodies are compared member by member (recursively for objects, and for
+//! lists of the same length); anything else is compared whole.
+//!
+//! What a near miss shows never holds a secret: a sensitive member of the
+//! request (by the model's paths for its operation) is shown as a mask that
+//! keeps its length (`‹sensitive UsernameType, 15 characters›`), and the
+//! fixture's own value is shown only when it cannot hurt — a pseudonym, a
+//! placeholder, or an identifier already in the fixture file (an authored
+//! fixture's invented name); a secret recorded in clear is masked too.
+//! `sensitive` names the shape of a masked field.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::index::Prepared;
+use crate::contract::model;
+use crate::fixture::sensitive::{self, masked, Masker, Side, Source};
 
 /// One differing field: `field` is a JSON pointer into the body, or a
 /// pseudo-field `(method)`, `(path)`, `x-amz-target`, `(body)`.
@@ -22,6 +33,10 @@ pub struct FieldDiff {
     /// The request's value; absent when the request lacks the field.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub got: Option<Value>,
+    /// The sensitive shape of the field (`UsernameType`), whose values are
+    /// shown masked where they could hurt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitive: Option<String>,
 }
 
 /// A fixture close to a request.
@@ -46,21 +61,96 @@ pub struct Probe<'a> {
     pub raw: &'a [u8],
 }
 
-/// The `limit` fixtures nearest to `probe`.
+/// The `limit` fixtures nearest to `probe`, with sensitive values hidden.
 pub fn nearest<'a>(
     fixtures: impl IntoIterator<Item = &'a std::sync::Arc<Prepared>>,
     probe: &Probe<'_>,
     limit: usize,
 ) -> Vec<NearMiss> {
-    let mut all: Vec<NearMiss> = fixtures.into_iter().map(|p| compare(p, probe)).collect();
-    all.sort_by(|a, b| {
+    let mut all: Vec<(NearMiss, &Prepared)> = fixtures
+        .into_iter()
+        .map(|p| (compare(p, probe), p.as_ref()))
+        .collect();
+    all.sort_by(|(a, _), (b, _)| {
         let rank = |m: &NearMiss| (!m.target_matches, m.differences, m.distance);
         rank(a)
             .cmp(&rank(b))
             .then_with(|| a.fixture.cmp(&b.fixture))
     });
     all.truncate(limit);
-    all
+    all.into_iter()
+        .map(|(mut miss, p)| {
+            hide(&mut miss, p, probe);
+            miss
+        })
+        .collect()
+}
+
+/// Replaces what a near miss may not show (see the module documentation).
+fn hide(miss: &mut NearMiss, p: &Prepared, probe: &Probe<'_>) {
+    let fixture_op = p
+        .fixture
+        .request_header("x-amz-target")
+        .and_then(model::operation_for_target);
+    let probe_op = probe.target.and_then(model::operation_for_target);
+    let expected_body = p.fixture.request.body.json();
+    let shown_expected = expected_body
+        .as_deref()
+        .map(|b| masked(fixture_op, Side::Request, b, Source::Authored));
+    let shown_got = probe
+        .json
+        .map(|b| masked(probe_op, Side::Request, b, Source::Observed));
+    let mut masker = Masker::new();
+    if let Some(b) = probe.json {
+        masker.add(probe_op, Side::Request, b, Source::Observed);
+    }
+    let shape_at = |body: Option<&Value>, op, pointer: &str| -> Option<String> {
+        let body = body?;
+        sensitive::leaves(op, Side::Request, body)
+            .into_iter()
+            .find(|l| {
+                l.pointer == pointer
+                    || l.pointer.starts_with(&format!("{pointer}/"))
+                    || pointer == "/"
+            })
+            .map(|l| l.shape.to_owned())
+    };
+    for d in &mut miss.diff {
+        if d.field.starts_with('/') {
+            let pointer = if d.field == "/" { "" } else { d.field.as_str() };
+            d.sensitive = shape_at(probe.json, probe_op, &d.field)
+                .or_else(|| shape_at(expected_body.as_deref(), fixture_op, &d.field));
+            if d.expected.is_some() {
+                d.expected = shown_expected
+                    .as_ref()
+                    .and_then(|b| b.pointer(pointer))
+                    .cloned();
+            }
+            if d.got.is_some() {
+                d.got = shown_got.as_ref().and_then(|b| b.pointer(pointer)).cloned();
+            }
+        } else if d.field == "(body)" {
+            if let (Some(_), Some(b)) = (&d.expected, &shown_expected) {
+                d.expected = Some(b.clone());
+            }
+            if let (Some(_), Some(b)) = (&d.got, &shown_got) {
+                d.got = Some(b.clone());
+            }
+            // A body that is not JSON cannot be searched: not shown at all
+            // when its operation takes something sensitive.
+            let opaque = probe.json.is_none() && !probe.raw.is_empty();
+            if opaque && probe_op.is_none_or(|o| !o.sensitive_input().is_empty()) {
+                d.got = Some(Value::String(format!(
+                    "‹a body that is not JSON, {} bytes, not shown›",
+                    probe.raw.len()
+                )));
+                d.sensitive = Some("(body)".to_owned());
+            }
+        }
+        if let Some(got) = &mut d.got {
+            masker.json(got);
+        }
+    }
 }
 
 fn compare(p: &Prepared, probe: &Probe<'_>) -> NearMiss {
@@ -72,6 +162,7 @@ fn compare(p: &Prepared, probe: &Probe<'_>) -> NearMiss {
             field: "(method)".into(),
             expected: text(&fx.request.method),
             got: text(probe.method),
+            sensitive: None,
         });
     }
     if fx.request.path != probe.path {
@@ -79,6 +170,7 @@ fn compare(p: &Prepared, probe: &Probe<'_>) -> NearMiss {
             field: "(path)".into(),
             expected: text(&fx.request.path),
             got: text(probe.path),
+            sensitive: None,
         });
     }
     let expected_target = fx.request_header("x-amz-target");
@@ -88,6 +180,7 @@ fn compare(p: &Prepared, probe: &Probe<'_>) -> NearMiss {
             field: "x-amz-target".into(),
             expected: expected_target.and_then(text),
             got: probe.target.and_then(text),
+            sensitive: None,
         });
     }
     match (fx.request.body.json(), probe.json) {
@@ -103,6 +196,7 @@ fn compare(p: &Prepared, probe: &Probe<'_>) -> NearMiss {
                     got: got
                         .cloned()
                         .or_else(|| text(&String::from_utf8_lossy(probe.raw))),
+                    sensitive: None,
                 });
             }
         }
@@ -134,6 +228,11 @@ fn diff_values(
                 diff_values(&child, e.get(k), g.get(k), out);
             }
         }
+        (Some(Value::Array(e)), Some(Value::Array(g))) if e.len() == g.len() => {
+            for (i, (e, g)) in e.iter().zip(g).enumerate() {
+                diff_values(&format!("{path}/{i}"), Some(e), Some(g), out);
+            }
+        }
         (e, g) if !same_value(e, g) => out.push(FieldDiff {
             field: if path.is_empty() {
                 "/".into()
@@ -142,6 +241,7 @@ fn diff_values(
             },
             expected: e.cloned(),
             got: g.cloned(),
+            sensitive: None,
         }),
         _ => {}
     }

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::journal::{Entry, Outcome};
 use super::nearmiss::FieldDiff;
+use crate::fixture::sensitive::is_mask;
 
 /// At most this many requests are shown in full; the rest are counted.
 const SHOWN: usize = 20;
@@ -137,6 +138,11 @@ fn value(v: Option<&Value>) -> String {
     let Some(v) = v else {
         return "(absent)".to_owned();
     };
+    if let Value::String(s) = v {
+        if is_mask(s) || s.starts_with("‹a body that is not JSON") {
+            return s.clone();
+        }
+    }
     let text = v.to_string();
     let len = text.chars().count();
     if len <= VALUE_CHARS {
@@ -184,6 +190,7 @@ mod tests {
             field: field.into(),
             expected,
             got,
+            sensitive: None,
         }
     }
 

@@ -11,10 +11,14 @@
 //! - success body: `{}` and an empty body are equal (`strict`: not);
 //! - modelled extra members of the error body (such as `reasonCode`);
 //! - volatile headers (`date`, `x-amzn-requestid`, …): never compared.
+//!
+//! Differences never show a sensitive value that could hurt (a token the
+//! target issued, a secret recorded in clear): see [`super::shown`].
 
 use serde::Serialize;
 use serde_json::Value;
 
+use super::shown::Shown;
 use crate::contract::awsjson::{error_message, error_type};
 use crate::fixture::{Fixture, MessageRule, StatusRule};
 use crate::net::awsjson::Answer;
@@ -224,11 +228,23 @@ pub fn compare(
             Level::Strict => rec_body == got.body,
         };
         if !same {
-            push("body", body_text(&rec_body), body_text(&got.body));
+            let shown = Shown::new(fixture, Some(&got.body));
+            push(
+                "body",
+                body_text(&shown.recorded(&rec_body)),
+                body_text(&shown.answer(&got.body)),
+            );
         }
     }
     if want_type.is_some() {
         compare_members(fixture, &rec_body, &got.body, pairs, &mut diffs);
+    }
+    if !diffs.is_empty() {
+        let shown = Shown::new(fixture, Some(&got.body));
+        for d in &mut diffs {
+            d.expected = shown.text(&d.expected);
+            d.got = shown.text(&d.got);
+        }
     }
     diffs
 }

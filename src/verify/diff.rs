@@ -2,6 +2,11 @@
 //! sets — added, removed, changed outcome, changed message. Fixtures are paired
 //! by scenario and sequence position (so a re-recording with new pool ids still
 //! pairs up), and by request key when they name no scenario.
+//!
+//! Nothing printed shows a sensitive value that could hurt: a request key is
+//! shown with such values masked (`‹sensitive PasswordType, 12 characters›`;
+//! pseudonyms, placeholders and an authored fixture's identifiers are shown),
+//! and so are messages that repeat one.
 
 use std::collections::BTreeMap;
 
@@ -9,8 +14,10 @@ use serde::Serialize;
 
 use super::compare::substitute;
 use crate::contract::awsjson::{error_message, error_type};
+use crate::contract::model;
+use crate::fixture::sensitive::{masked, Masker, Side, Source};
 use crate::fixture::store::LoadedFixture;
-use crate::fixture::{Fixture, RequestKey};
+use crate::fixture::{Fixture, Provenance, RequestKey};
 
 /// One contract-level change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,6 +67,63 @@ fn pairing_key(f: &Fixture) -> String {
     }
 }
 
+fn source(f: &Fixture) -> Source {
+    match f.provenance {
+        Provenance::Authored { .. } => Source::Authored,
+        Provenance::Recorded { .. } => Source::Observed,
+    }
+}
+
+fn operation(f: &Fixture) -> Option<&'static model::Operation> {
+    f.request_header("x-amz-target")
+        .and_then(model::operation_for_target)
+}
+
+/// The pairing key as printed: a request key with its sensitive values masked.
+fn shown_key(f: &Fixture) -> String {
+    if f.scenario.is_some() {
+        return pairing_key(f);
+    }
+    let req = &f.request;
+    let target = f.request_header("x-amz-target").unwrap_or_default();
+    let op = operation(f);
+    let key = match req.body.json() {
+        Some(body) => RequestKey::from_json(
+            &req.method,
+            &req.path,
+            target,
+            &masked(op, Side::Request, &body, source(f)),
+        ),
+        None if op.is_none_or(|o| !o.sensitive_input().is_empty()) => {
+            let n = req.body.bytes().map_or(0, |b| b.len());
+            return format!(
+                "request {} {} {target} raw:‹{n} bytes, not shown›",
+                req.method, req.path
+            );
+        }
+        None => RequestKey::of(f),
+    };
+    format!(
+        "request {}",
+        String::from_utf8_lossy(key.as_bytes()).replace('\n', " ")
+    )
+}
+
+/// A message with the fixture's own sensitive values masked.
+fn shown_message(f: &Fixture, message: &str) -> String {
+    let mut masker = Masker::new();
+    let op = operation(f);
+    for (side, body) in [
+        (Side::Request, &f.request.body),
+        (Side::Response, &f.response.body),
+    ] {
+        if let Some(v) = body.json() {
+            masker.add(op, side, &v, source(f));
+        }
+    }
+    masker.text(message).into_owned()
+}
+
 /// Status and sanitised error type (or content type): what clients branch on.
 fn outcome(f: &Fixture) -> String {
     let body = f.response.body.bytes().unwrap_or_default();
@@ -75,18 +139,27 @@ fn outcome(f: &Fixture) -> String {
     }
 }
 
-/// Fixtures by pairing key. A key seen again (a scenario recorded twice) gets
-/// the fixture id appended, so every fixture is compared, none overwritten.
-fn by_key(set: &[LoadedFixture]) -> BTreeMap<String, &Fixture> {
-    let mut map = BTreeMap::new();
+/// Fixtures by pairing key, each with the key as printed. A key seen again (a
+/// scenario recorded twice) gets the fixture id appended, so every fixture is
+/// compared, none overwritten; so does a printed key that masking made equal
+/// to another's.
+fn by_key(set: &[LoadedFixture]) -> BTreeMap<String, (String, &Fixture)> {
+    let mut map: BTreeMap<String, (String, &Fixture)> = BTreeMap::new();
     for l in set {
         let key = pairing_key(&l.fixture);
-        let key = if map.contains_key(&key) {
-            format!("{key} [{}]", l.fixture.id)
+        let shown = shown_key(&l.fixture);
+        let (key, shown) = if map.contains_key(&key) {
+            let id = &l.fixture.id;
+            (format!("{key} [{id}]"), format!("{shown} [{id}]"))
         } else {
-            key
+            (key, shown)
         };
-        map.insert(key, &l.fixture);
+        let shown = if map.values().any(|(s, _)| *s == shown) {
+            format!("{shown} [{}]", l.fixture.id)
+        } else {
+            shown
+        };
+        map.insert(key, (shown, &l.fixture));
     }
     map
 }
@@ -95,10 +168,10 @@ fn by_key(set: &[LoadedFixture]) -> BTreeMap<String, &Fixture> {
 pub fn diff(old: &[LoadedFixture], new: &[LoadedFixture]) -> Vec<Change> {
     let (old, new) = (by_key(old), by_key(new));
     let mut changes = Vec::new();
-    for (key, o) in &old {
-        let Some(n) = new.get(key) else {
+    for (key, (shown, o)) in &old {
+        let Some((_, n)) = new.get(key) else {
             changes.push(Change::Removed {
-                key: key.clone(),
+                key: shown.clone(),
                 outcome: outcome(o),
             });
             continue;
@@ -106,7 +179,7 @@ pub fn diff(old: &[LoadedFixture], new: &[LoadedFixture]) -> Vec<Change> {
         let (oo, no) = (outcome(o), outcome(n));
         if oo != no {
             changes.push(Change::Outcome {
-                key: key.clone(),
+                key: shown.clone(),
                 old: oo,
                 new: no,
             });
@@ -123,17 +196,17 @@ pub fn diff(old: &[LoadedFixture], new: &[LoadedFixture]) -> Vec<Change> {
         if let (Some(om), Some(nm)) = (om, nm) {
             if om != nm {
                 changes.push(Change::Message {
-                    key: key.clone(),
-                    old: om,
-                    new: nm,
+                    key: shown.clone(),
+                    old: shown_message(o, &om),
+                    new: shown_message(n, &nm),
                 });
             }
         }
     }
-    for (key, n) in &new {
+    for (key, (shown, n)) in &new {
         if !old.contains_key(key) {
             changes.push(Change::Added {
-                key: key.clone(),
+                key: shown.clone(),
                 outcome: outcome(n),
             });
         }

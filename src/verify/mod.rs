@@ -4,13 +4,14 @@
 //! [`runner`] sends and collects, [`compare`] holds the rules, [`report`]
 //! renders the results; [`diff`] compares two fixture sets (a nightly
 //! re-record against the committed one) and [`coverage`] shows which outcomes a
-//! set covers.
+//! set covers. [`shown`] masks what reports must not print.
 
 pub mod compare;
 pub mod coverage;
 pub mod diff;
 pub mod report;
 pub mod runner;
+pub mod shown;
 
 pub use compare::Level;
 pub use runner::{verify, Provision, VerifyConfig};

@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::compare::{compare, describe, Difference, Level};
+use super::shown::Shown;
 use crate::fixture::set::SetOrigin;
 use crate::fixture::store::LoadedFixture;
 use crate::fixture::{Fixture, RequestKey};
@@ -125,17 +126,18 @@ async fn run(
             started += 1;
             progress(format!("[{started}/{total}] {}", f.id));
             let scenario = f.scenario.as_deref().and_then(catalog::scenario);
+            let shown = Shown::new(f, None);
             let mut outcome = Outcome {
                 fixture: f.id.clone(),
                 scenario: f.scenario.clone(),
                 origin: loaded.origin.clone(),
                 verdict: Verdict::Pass,
-                expected: describe(
+                expected: shown.text(&describe(
                     f.response.status,
-                    &f.response.body.bytes().unwrap_or_default(),
+                    &shown.recorded(&f.response.body.bytes().unwrap_or_default()),
                     f.response_header("x-amzn-errortype"),
                     f.response_header("content-type"),
-                ),
+                )),
                 got: None,
                 differences: Vec::new(),
             };
@@ -186,18 +188,21 @@ async fn run(
                 }
             };
             reached = true;
-            outcome.got = Some(describe(
-                answer.status.as_u16(),
-                &answer.body,
-                answer
-                    .headers
-                    .get("x-amzn-errortype")
-                    .and_then(|v| v.to_str().ok()),
-                answer
-                    .headers
-                    .get(http::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok()),
-            ));
+            let shown = Shown::new(f, Some(&answer.body));
+            outcome.got = Some(
+                shown.text(&describe(
+                    answer.status.as_u16(),
+                    &shown.answer(&answer.body),
+                    answer
+                        .headers
+                        .get("x-amzn-errortype")
+                        .and_then(|v| v.to_str().ok()),
+                    answer
+                        .headers
+                        .get(http::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok()),
+                )),
+            );
             outcome.differences = compare(f, &answer, config.level, &pairs);
             if !outcome.differences.is_empty() {
                 outcome.verdict = Verdict::Fail;

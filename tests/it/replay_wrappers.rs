@@ -166,9 +166,13 @@ async fn the_readable_journal_names_the_nearest_fixture_and_field() {
     );
     assert!(
         body.contains(
-            "nearest fixture: 'unknown-user' (1 field differs)\n    /Username\n      expected: \"tapedeck-ghost\"\n      got:      \"tapedeck-ghosty\"\n"
+            "nearest fixture: 'unknown-user' (1 field differs)\n    /Username\n      expected: \"tapedeck-ghost\"\n      got:      ‹sensitive UsernameType, 15 characters›\n"
         ),
         "{body}"
+    );
+    assert!(
+        !body.contains("ghosty"),
+        "the client's username is not shown: {body}"
     );
     assert!(
         body.contains("\nrequest 2: POST / AWSCognitoIdentityProviderService.AdminForgetDevice → 400: answered from 'unknown-user'\n  contract violations:\n    sigv4/missing: "),

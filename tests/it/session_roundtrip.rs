@@ -4,22 +4,24 @@
 //! AdminDeleteUser, DeleteUserPool) recorded through `tapedeck record` in front of
 //! moto, then replayed by `tapedeck replay --strict` for the same session.
 //!
-//! What it proves: every operation is recorded without an AdminForgetDevice
-//! annotation, `lint` checks each fixture against its own operation and finds no
-//! model problem, `coverage` lists each operation, the replay serves every call
-//! (exit 0 under `--strict`) with the answers the session got while recording
-//! (the transcripts are equal), `diff` pairs the set with itself and `verify`
-//! passes every fixture against a replay of it.
+//! What it proves: every operation is recorded, with default options, without
+//! an AdminForgetDevice annotation and without any of the session's secrets or
+//! identifiers (passwords, tokens, the username, the e-mail address, the app
+//! client id); `lint` finds no problem at all; `coverage` lists each operation;
+//! `diff` pairs the set with itself; `verify` passes every fixture against a
+//! replay of it; and replaying the session serves every call whose request
+//! holds nothing recording replaced with the answer it got while recording.
 //!
-//! Usernames are kept (`--keep-usernames`): a pseudonymised username in a stored
-//! request does not match the name the client sends until replay learns to bind
-//! pseudonyms (issue 14).
+//! The other calls (those that send a username, a password, a client id or an
+//! e-mail address) miss until replay matches pseudonyms and placeholders with
+//! what the client sends (issue 14, point 2): this test pins that each such
+//! call's nearest fixture is its own recording and differs only in members
+//! recording replaced, shown masked.
 //!
 //! Needs moto (`scripts/moto.sh start`, `MOTO_URL`, `MOTO_CREDENTIALS`) and the
 //! venv's boto3; skipped with a message without them, a failure when `CI` is set.
-//! The fixtures and transcripts hold the session's passwords and tokens (record
-//! does not redact those yet, issue 14): they stay in a temporary directory and
-//! are never printed.
+//! The transcripts hold the session's passwords and tokens: they stay in a
+//! temporary directory and are never printed.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -27,8 +29,18 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
+use tapedeck::fixture::sensitive::{is_inert, is_mask, leaves, recognise, Side};
 
 use crate::support::process::{output_within, Server, BIN};
+
+/// What scripts/clients/session.py sends that must never be written: its
+/// passwords, its username and the user's e-mail address.
+const SESSION_VALUES: &[&str] = &[
+    "Tmp-Passw0rd!",
+    "Perm-Passw0rd!2",
+    "session-user",
+    "session-user@example.com",
+];
 
 /// moto's URL and the IAM key `scripts/moto.sh` created, or `None` (skip).
 fn moto() -> Option<(String, String, String)> {
@@ -111,14 +123,7 @@ fn a_recorded_multi_operation_session_replays_strictly() {
     // Record the session through the proxy, which re-signs with moto's key.
     let mut record = Command::new(BIN);
     record
-        .args([
-            "record",
-            "--upstream",
-            &moto_url,
-            "--region",
-            "us-east-1",
-            "--keep-usernames",
-        ])
+        .args(["record", "--upstream", &moto_url, "--region", "us-east-1"])
         .arg("--out")
         .arg(&fixtures)
         .env_remove("AWS_PROFILE")
@@ -176,7 +181,35 @@ fn a_recorded_multi_operation_session_replays_strictly() {
         ]
     );
 
-    // lint checks each fixture against its own operation: no model problem.
+    // No secret nor identifier of the session reached a fixture.
+    let recorded_calls: Vec<Value> = serde_json::from_slice(&fs::read(&recorded).unwrap()).unwrap();
+    let mut canaries: Vec<String> = SESSION_VALUES.iter().map(|v| (*v).to_owned()).collect();
+    for call in &recorded_calls {
+        let op = tapedeck::contract::model::get().operation(call["operation"].as_str().unwrap());
+        for leaf in leaves(op, Side::Response, &call["response"]) {
+            let text = leaf.text().into_owned();
+            if !is_inert(leaf.key, &text) {
+                canaries.push(text);
+            }
+        }
+    }
+    assert!(
+        canaries.len() > SESSION_VALUES.len() + 4,
+        "the tokens, the client id and the sub are canaries too"
+    );
+    for entry in fs::read_dir(&fixtures).unwrap() {
+        let path = entry.unwrap().path();
+        let text = fs::read_to_string(&path).unwrap();
+        for (i, canary) in canaries.iter().enumerate() {
+            assert!(
+                !text.contains(canary.as_str()),
+                "{}: sensitive value #{i} of the session was written",
+                path.display()
+            );
+        }
+    }
+
+    // lint checks each fixture against its own operation: no problem at all.
     let fixtures_arg = fixtures.to_str().unwrap();
     let lint = tapedeck(&["lint", "--format", "json", fixtures_arg]);
     let report: Value = serde_json::from_slice(&lint.stdout).unwrap_or_else(|e| {
@@ -185,13 +218,8 @@ fn a_recorded_multi_operation_session_replays_strictly() {
             String::from_utf8_lossy(&lint.stderr)
         )
     });
-    let model_problems: Vec<&Value> = report["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["rule"].as_str().unwrap().starts_with("model/"))
-        .collect();
-    assert!(model_problems.is_empty(), "{model_problems:#?}");
+    let problems = report["problems"].as_array().unwrap();
+    assert!(problems.is_empty(), "{problems:#?}");
 
     // coverage groups by operation: each recorded one has a line, recorded.
     let coverage = tapedeck(&["coverage", fixtures_arg, "--json"]);
@@ -206,7 +234,7 @@ fn a_recorded_multi_operation_session_replays_strictly() {
         assert_eq!(recorded, 1, "{op}: one outcome recorded");
     }
 
-    // Replay it strictly for the same session: every call served as recorded.
+    // Replay it strictly for the same session.
     let report = dir.path().join("report.json");
     let mut replay = Command::new(BIN);
     replay
@@ -226,25 +254,62 @@ fn a_recorded_multi_operation_session_replays_strictly() {
     assert_eq!(session(&server.url, &replayed), requests);
     let status = wait(&mut server.child, Duration::from_secs(30));
     let report: Value = serde_json::from_slice(&fs::read(&report).unwrap()).unwrap();
-    let problems: Vec<String> = report["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|e| {
-            e["violations"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(move |v| format!("{} {}: {}", e["target"], v["rule"], v["message"]))
-        })
-        .collect();
+    let report_text = report.to_string();
+    for (i, canary) in canaries.iter().enumerate() {
+        assert!(
+            !report_text.contains(canary.as_str()),
+            "sensitive value #{i} in the replay report"
+        );
+    }
+    let mut served = Vec::new();
+    let mut missed = Vec::new();
+    for e in report["entries"].as_array().unwrap() {
+        let op = e["target"]
+            .as_str()
+            .unwrap()
+            .rsplit('.')
+            .next()
+            .unwrap()
+            .to_owned();
+        assert_eq!(e["violations"], serde_json::json!([]), "{op}");
+        match e["outcome"].as_str().unwrap() {
+            "matched" => served.push(op),
+            "unmatched" => {
+                let nearest = &e["near_misses"][0];
+                for d in nearest["diff"].as_array().unwrap() {
+                    assert!(
+                        d["sensitive"].is_string()
+                            && is_mask(d["got"].as_str().unwrap_or_default()),
+                        "{op}: only replaced members differ, shown masked: {d}"
+                    );
+                }
+                missed.push(op);
+            }
+            other => panic!("{op}: {other}"),
+        }
+    }
     assert_eq!(
-        report["totals"]["matched"], requests,
-        "{:#}",
-        report["totals"]
+        served,
+        [
+            "CreateUserPool",
+            "CreateUserPoolClient",
+            "ListUserPools",
+            "ListUsers",
+            "DeleteUserPool"
+        ]
     );
-    assert!(problems.is_empty(), "{problems:#?}");
-    assert_eq!(status, Some(0), "replay --strict exit code");
+    assert_eq!(
+        missed,
+        [
+            "AdminCreateUser",
+            "AdminSetUserPassword",
+            "AdminInitiateAuth",
+            "AdminGetUser",
+            "AdminForgetDevice",
+            "AdminDeleteUser"
+        ]
+    );
+    assert_eq!(status, Some(1), "replay --strict exit code: the misses");
 
     // diff and verify work for any operation: the set against itself, and a
     // replay of it checked by verify (outputs not printed: they show bodies).
@@ -275,13 +340,36 @@ fn a_recorded_multi_operation_session_replays_strictly() {
     assert_eq!(verify.status.code(), Some(0));
     drop(target);
 
-    // The same answers, call by call (compared without printing them: they
-    // hold the session's tokens).
-    let a: Vec<Value> = serde_json::from_slice(&fs::read(&recorded).unwrap()).unwrap();
-    let b: Vec<Value> = serde_json::from_slice(&fs::read(&replayed).unwrap()).unwrap();
-    assert_eq!(a.len(), b.len());
-    for (x, y) in a.iter().zip(&b) {
-        assert!(x == y, "{} answered differently on replay", x["operation"]);
+    // The served calls got the answers the session got while recording, with
+    // each sensitive value in its recorded (replaced) form. Compared without
+    // printing them: they hold the session's tokens.
+    let replayed_calls: Vec<Value> = serde_json::from_slice(&fs::read(&replayed).unwrap()).unwrap();
+    assert_eq!(recorded_calls.len(), replayed_calls.len());
+    for (x, y) in recorded_calls.iter().zip(&replayed_calls) {
+        let op = x["operation"].as_str().unwrap();
+        if !served.iter().any(|s| s == op) {
+            assert_eq!(y["error"], "TapedeckNoMatch", "{op}");
+            continue;
+        }
+        let model_op = tapedeck::contract::model::get().operation(op);
+        let (mut x, mut y) = (x["response"].clone(), y["response"].clone());
+        for (value, recorded) in [(&mut x, false), (&mut y, true)] {
+            let found: Vec<String> = leaves(model_op, Side::Response, value)
+                .iter()
+                .map(|l| {
+                    let text = l.text();
+                    assert!(
+                        !recorded || is_inert(l.key, &text) || recognise(&text).is_some(),
+                        "{op}: a replayed sensitive value is not a pseudonym nor a placeholder"
+                    );
+                    l.pointer.clone()
+                })
+                .collect();
+            for pointer in found {
+                *value.pointer_mut(&pointer).unwrap() = Value::from("(sensitive)");
+            }
+        }
+        assert!(x == y, "{op} answered differently on replay");
     }
 }
 

@@ -56,7 +56,7 @@ def test_a_swallowed_off_contract_request_fails_its_test(pytester):
             "  nearest fixture: 'unknown-user' (1 field differs)",
             "    /Username",
             '      expected: "tapedeck-ghost"',
-            '      got:      "tapedeck-ghosty"',
+            '      got:      ‹sensitive UsernameType, 15 characters›',
             "*FAILED test_app.py::test_ghosty*",
         ]
     )

@@ -16,7 +16,9 @@
 use super::{problem, Problem};
 use crate::contract::model;
 use crate::fixture::format::Body;
-use crate::fixture::sensitive::{is_inert, leaves, recognise, Class, Recognised, Side, Spot};
+use crate::fixture::sensitive::{
+    embedded, harmless, is_inert, leaves, recognise, Class, Recognised, Side, Spot,
+};
 use crate::fixture::store::LoadedFixture;
 use crate::fixture::Provenance;
 use crate::scenario::provision::PREFIX as SYNTHETIC;
@@ -44,12 +46,29 @@ pub(super) fn check(f: &LoadedFixture) -> Vec<Problem> {
                 }
                 _ => leaf.shape.to_owned(),
             };
+            if let Some(inner) = embedded(&leaf) {
+                let real = inner.iter().filter(|t| {
+                    !(is_inert(None, t)
+                        || recognise(t).is_some()
+                        || authored
+                        || t.starts_with(SYNTHETIC))
+                });
+                if real.count() > 0 {
+                    out.push(problem(
+                        f,
+                        &location(half, body, &leaf.pointer),
+                        "secret/sensitive-member",
+                        format!("{half} body {} ({what}) holds JSON whose values are neither pseudonyms nor placeholders: re-record it or replace them by hand", leaf.pointer),
+                    ));
+                }
+                continue;
+            }
             let problem_text = match (leaf.spot, leaf.class, recognise(&text)) {
                 (Spot::Key(_), _, _) => Some(format!(
                     "{half} body {}: an object key inside a sensitive value ({what}); recording refuses these",
                     leaf.pointer
                 )),
-                _ if is_inert(leaf.key, &text) => None,
+                _ if harmless(&leaf) => None,
                 (_, Class::Secret, Some(Recognised::Placeholder(_))) => None,
                 (_, Class::Secret, Some(Recognised::Pseudonym(_))) => Some(format!(
                     "{half} body {} ({what}) is a secret but holds a pseudonym, which is derived from its value; use a placeholder such as 'tapedeck_redacted'",

@@ -310,6 +310,17 @@ impl Shape {
 }
 
 impl Model {
+    /// The paths under `root` (an operation's input or output) to every shape
+    /// `wanted` picks, as [`Operation::sensitive_input`] gives them for the
+    /// shapes marked `sensitive`.
+    pub fn paths_to(
+        &self,
+        root: Option<ShapeId>,
+        wanted: &dyn Fn(&Shape) -> bool,
+    ) -> Vec<SensitivePath> {
+        sensitive::paths_where(&self.shapes, root, wanted)
+    }
+
     /// Whether a value of shape `id` is or holds something sensitive, at any depth.
     pub fn holds_sensitive(&self, id: ShapeId) -> bool {
         fn go(m: &Model, id: ShapeId, seen: &mut Vec<ShapeId>) -> bool {

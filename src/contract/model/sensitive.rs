@@ -109,11 +109,21 @@ fn walk_mut(value: &mut Value, steps: &[Step], f: &mut dyn FnMut(&mut Value)) {
 
 /// The sensitive paths under `root` (an operation's input or output shape).
 pub(super) fn paths(shapes: &[Shape], root: Option<ShapeId>) -> Vec<SensitivePath> {
+    paths_where(shapes, root, &|s| s.sensitive)
+}
+
+/// The paths under `root` to every shape `wanted` picks (and to maps whose
+/// key shape it picks), each search stopping at the first such shape.
+pub(super) fn paths_where(
+    shapes: &[Shape],
+    root: Option<ShapeId>,
+    wanted: &dyn Fn(&Shape) -> bool,
+) -> Vec<SensitivePath> {
     let mut out = Vec::new();
     if let Some(root) = root {
         let mut steps = Vec::new();
         let mut stack = Vec::new();
-        search(shapes, root, &mut steps, &mut stack, &mut out);
+        search(shapes, root, wanted, &mut steps, &mut stack, &mut out);
     }
     out
 }
@@ -121,12 +131,13 @@ pub(super) fn paths(shapes: &[Shape], root: Option<ShapeId>) -> Vec<SensitivePat
 fn search(
     shapes: &[Shape],
     id: ShapeId,
+    wanted: &dyn Fn(&Shape) -> bool,
     steps: &mut Vec<Step>,
     stack: &mut Vec<ShapeId>,
     out: &mut Vec<SensitivePath>,
 ) {
     let shape = &shapes[id.0 as usize];
-    if shape.sensitive {
+    if wanted(shape) {
         out.push(SensitivePath {
             steps: steps.clone(),
             shape: shape.name.clone(),
@@ -142,25 +153,25 @@ fn search(
         Kind::Structure { members } => {
             for m in members {
                 steps.push(Step::Member(m.name.clone()));
-                search(shapes, m.target, steps, stack, out);
+                search(shapes, m.target, wanted, steps, stack, out);
                 steps.pop();
             }
         }
         Kind::List { member } => {
             steps.push(Step::Item);
-            search(shapes, *member, steps, stack, out);
+            search(shapes, *member, wanted, steps, stack, out);
             steps.pop();
         }
         Kind::Map { key, value } => {
             let key_shape = &shapes[key.0 as usize];
-            if key_shape.sensitive {
+            if wanted(key_shape) {
                 out.push(SensitivePath {
                     steps: steps.clone(),
                     shape: key_shape.name.clone(),
                 });
             } else {
                 steps.push(Step::MapValue);
-                search(shapes, *value, steps, stack, out);
+                search(shapes, *value, wanted, steps, stack, out);
                 steps.pop();
             }
         }

@@ -16,6 +16,12 @@ mod corpus;
 mod malformed;
 // Redaction of freshly recorded exchanges.
 mod redact;
+// Model-driven redaction: every sensitive shape, maps, placeholders' shapes, fail-closed refusals.
+mod redact_model;
+// Properties of redaction over random bodies of many operations: no planted value survives.
+mod prop_redaction;
+// One canary per sensitive shape through record, replay, diff and verify, logs at trace.
+mod canary;
 // Properties of the request key and the fixture loader and writer.
 mod prop_fixture;
 

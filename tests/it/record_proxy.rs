@@ -961,7 +961,7 @@ async fn two_hundred_parallel_exchanges_give_two_hundred_complete_fixtures() {
             send(
                 &client,
                 &proxy,
-                &forget_body(&format!("parallel-user-{i:03}"), DEVICE),
+                &forget_body(&format!("tapedeck-parallel-{i:03}"), DEVICE),
             )
             .await
         });
@@ -987,7 +987,9 @@ async fn two_hundred_parallel_exchanges_give_two_hundred_complete_fixtures() {
         .map(|f| f.variables["username"].clone())
         .collect();
     users.sort();
-    let expected: Vec<String> = (0..N).map(|i| format!("parallel-user-{i:03}")).collect();
+    let expected: Vec<String> = (0..N)
+        .map(|i| format!("tapedeck-parallel-{i:03}"))
+        .collect();
     assert_eq!(users, expected, "one fixture per request");
     support::assert_lints_clean(out.path());
 }

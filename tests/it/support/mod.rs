@@ -5,6 +5,7 @@
 
 pub mod bodies;
 pub mod fake_cognito;
+pub mod planted;
 pub mod process;
 pub mod proptest_config;
 

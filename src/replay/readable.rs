@@ -270,6 +270,24 @@ request 3: POST / AWSCognitoIdentityProviderService.AdminForgetDevice → 200: a
     }
 
     #[test]
+    fn masked_values_are_shown_as_masks_not_strings() {
+        let mut d = diff(
+            "/Username",
+            Some(json!("tapedeck-ghost")),
+            Some(json!("‹sensitive UsernameType, 15 characters›")),
+        );
+        d.sensitive = Some("UsernameType".into());
+        let miss = Outcome::Unmatched {
+            near_misses: vec![near("unknown-user", vec![d])],
+        };
+        let text = render(&[entry(1, 404, miss, vec![])]);
+        assert!(
+            text.contains("      expected: \"tapedeck-ghost\"\n      got:      ‹sensitive UsernameType, 15 characters›\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn absent_fields_rejections_and_long_values_read_plainly() {
         let miss = Outcome::Unmatched {
             near_misses: vec![near(

@@ -378,3 +378,123 @@ fn citations_that_name_nothing_or_cite_no_address_are_reported_where_they_are() 
         .replace(&dir.path().display().to_string(), "<tmp>");
     insta::assert_snapshot!("lint-citation-problems", shown);
 }
+
+/// A fixture of `operation` whose sensitive members hold these values.
+fn sensitive_fixture(dir: &Path, name: &str, provenance: Value, request: Value, response: Value) {
+    let f = json!({
+        "tapedeck": 1,
+        "id": name,
+        "description": "sensitive members",
+        "provenance": provenance,
+        "request": {"method": "POST", "path": "/", "headers": {
+            "content-type": "application/x-amz-json-1.1",
+            "x-amz-target": "AWSCognitoIdentityProviderService.AdminInitiateAuth"}, "body": request},
+        "response": {"status": 200, "headers": {"content-type": "application/x-amz-json-1.1"}, "body": response},
+    });
+    fs::write(
+        dir.join(format!("{name}.json")),
+        serde_json::to_string_pretty(&f).unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn sensitive_members_holding_real_values_are_flagged_without_repeating_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let recorded = json!({"kind": "recorded", "endpoint": "127.0.0.1:1", "recorded_at": "2026-11-30T00:00:00Z", "tool": "tapedeck 0.1.0"});
+    let request = |user: &str, password: &str, client: &str| {
+        json!({"UserPoolId": "us-east-1_Abc", "ClientId": client, "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+               "AuthParameters": {"USERNAME": user, "PASSWORD": password}})
+    };
+    let token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9.c2ln";
+    // Recorded in clear: username, password, client id and token are all flagged.
+    sensitive_fixture(
+        dir.path(),
+        "clear",
+        recorded.clone(),
+        request("alice", "Hunter2-Hunter2", "4tq1b5c7d9e2f3"),
+        json!({"AuthenticationResult": {"AccessToken": token}}),
+    );
+    // Recorded by tapedeck: pseudonyms and placeholders, and a synthetic user.
+    sensitive_fixture(
+        dir.path(),
+        "redacted",
+        recorded,
+        request(
+            "tapedeck-user",
+            "tapedeck_redacted_password",
+            "pseudonym_0123456789ab",
+        ),
+        json!({"AuthenticationResult": {"AccessToken": *tapedeck::fixture::sensitive::placeholder::JWT}}),
+    );
+    let run = tapedeck(
+        &["lint", "--format", "json", dir.path().to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let found: BTreeSet<(String, String)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let file = p["file"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned();
+            let message = p["message"].as_str().unwrap();
+            assert_eq!(p["rule"], "secret/sensitive-member", "{p}");
+            for leak in ["alice", "Hunter2", "4tq1b5", token] {
+                assert!(!message.contains(leak), "{message}");
+            }
+            (
+                file,
+                message.split(' ').take(3).collect::<Vec<_>>().join(" "),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = [
+        "request body /ClientId",
+        "request body /AuthParameters/USERNAME",
+        "request body /AuthParameters/PASSWORD",
+        "response body /AuthenticationResult/AccessToken",
+    ]
+    .into_iter()
+    .map(|m| ("clear.json".to_owned(), m.to_owned()))
+    .collect();
+    assert_eq!(found, expected);
+
+    // Authored: invented identifiers are the author's; a secret must still be a placeholder.
+    let authored = tempfile::tempdir().unwrap();
+    sensitive_fixture(
+        authored.path(),
+        "authored",
+        json!({"kind": "authored", "sources": [{"support": "direct", "source": "https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminInitiateAuth.html", "quote": "AuthenticationResult", "applies_to": ["response.status", "response.headers.content-type", "response.body"]}]}),
+        request("invented-user", "Passw0rd!", "invented-client"),
+        json!({}),
+    );
+    let run = tapedeck(
+        &[
+            "lint",
+            "--format",
+            "json",
+            authored.path().to_str().unwrap(),
+        ],
+        authored.path(),
+    );
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let sensitive: Vec<&Value> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["rule"] == "secret/sensitive-member")
+        .collect();
+    assert_eq!(sensitive.len(), 1, "{sensitive:#?}");
+    assert!(sensitive[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("request body /AuthParameters/PASSWORD"));
+}

@@ -9,7 +9,9 @@
 //!   AWS-worded validation of any operation's input ([`mod@contract::validate`]), the
 //!   awsJson protocol details.
 //! - [`fixture`] — the on-disk format: types, loading, atomic writes, the canonical
-//!   request key, redaction and the secret scanner.
+//!   request key, redaction, the secret scanner, and [`fixture::sensitive`]: where
+//!   the model's sensitive values are, and the pseudonyms and placeholders that
+//!   replace them.
 //! - [`lint`] — checks a fixture set: schema, model conformance, sequences, secrets.
 //!
 //! `contract` and `fixture` know nothing of servers; everything else builds on them.

@@ -77,12 +77,18 @@ enum Command {
     /// credential chain (environment, --profile, SSO, web identity), forwarded,
     /// and the exchange written to --out as one fixture, atomically, whatever the
     /// operation (an invalid request gets its violations in expected_violations).
-    /// Headers pass through an allowlist, usernames are pseudonymised, account ids
-    /// in ARNs are replaced, and a secret scan runs before every write: a hit
-    /// aborts that write, loudly. At shutdown it says how many exchanges it
-    /// recorded and how many it could not, and why; it exits 1 if any was not
-    /// recorded, 2 if it cannot start (--out is checked, and created only once it
-    /// listens).
+    /// Redaction fails closed: headers pass through an allowlist; every member the
+    /// service model marks sensitive, in request and response, is replaced —
+    /// secrets (passwords, tokens, sessions, codes, client secrets) by constant
+    /// placeholders of the same shape (a JWT stays a decodable JWT), identifiers
+    /// (usernames, attribute values, client ids) by deterministic pseudonyms
+    /// (pseudonym_3f9a1c0b2d4e, …@example.invalid) — there and wherever else the
+    /// same value occurs; account ids in ARNs are replaced. A value left where it
+    /// cannot be rewritten, or a secret-scanner hit, aborts that write, loudly
+    /// (the client still gets its answer, marked x-tapedeck-warning: not-recorded).
+    /// At shutdown it says how many exchanges it recorded and how many it could
+    /// not, and why; it exits 1 if any was not recorded, 2 if it cannot start
+    /// (--out is checked, and created only once it listens).
     ///
     /// Example (a sandbox account, profile `sandbox`):
     ///   tapedeck record --upstream https://cognito-idp.us-east-1.amazonaws.com \

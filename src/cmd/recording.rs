@@ -38,10 +38,10 @@ pub struct RecordOpts {
     /// Keep one more header in fixtures (repeatable; credential headers are refused).
     #[arg(long = "keep-header", value_name = "NAME")]
     pub keep_headers: Vec<String>,
-    /// Pseudonymise one more body member, as a JSON pointer such as /DeviceKey (repeatable).
+    /// Pseudonymise one more body member (and the variable of the same name), as a JSON pointer such as /DeviceKey (repeatable).
     #[arg(long = "redact-field", value_name = "POINTER")]
     pub redact_fields: Vec<String>,
-    /// Keep usernames as they are instead of pseudonymising them.
+    /// Keep usernames (UsernameType members, USERNAME entries) as they are instead of pseudonymising them; lint reports them.
     #[arg(long)]
     pub keep_usernames: bool,
     /// Seconds to wait for a connection to the upstream.

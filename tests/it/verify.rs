@@ -1625,19 +1625,34 @@ fn a_nested_ignore_path_is_ignored_on_both_sides() {
 #[test]
 fn a_differing_body_is_shown_without_the_target_s_sensitive_values() {
     let mut f = reference("forget-remembered-device").fixture;
-    f.request
-        .headers
-        .insert("x-amz-target".into(), tapedeck::fixture::HeaderValue::One("AWSCognitoIdentityProviderService.AdminGetUser".into()));
-    f.request.body = tapedeck::fixture::Body::Json(serde_json::json!({"UserPoolId": "us-east-1_A", "Username": "pseudonym_0123456789ab"}));
-    f.response.body = tapedeck::fixture::Body::Json(serde_json::json!({"Username": "pseudonym_0123456789ab"}));
+    f.request.headers.insert(
+        "x-amz-target".into(),
+        tapedeck::fixture::HeaderValue::One(
+            "AWSCognitoIdentityProviderService.AdminGetUser".into(),
+        ),
+    );
+    f.request.body = tapedeck::fixture::Body::Json(
+        serde_json::json!({"UserPoolId": "us-east-1_A", "Username": "pseudonym_0123456789ab"}),
+    );
+    f.response.body =
+        tapedeck::fixture::Body::Json(serde_json::json!({"Username": "pseudonym_0123456789ab"}));
     let got = answer(
         200,
         &[("content-type", CT)],
         r#"{"Username":"al","UserAttributes":[{"Name":"email","Value":"al@example.org"}]}"#,
     );
     let diffs = compare(&f, &got, Level::Wire, &[]);
-    let body = diffs.iter().find(|d| d.aspect == "body").expect("the bodies differ");
+    let body = diffs
+        .iter()
+        .find(|d| d.aspect == "body")
+        .expect("the bodies differ");
     assert!(body.expected.contains("pseudonym_0123456789ab"), "{body}");
-    assert!(!body.got.contains("\"al\"") && !body.got.contains("al@example"), "{body}");
-    assert!(body.got.contains("‹sensitive UsernameType, 2 characters›"), "{body}");
+    assert!(
+        !body.got.contains("\"al\"") && !body.got.contains("al@example"),
+        "{body}"
+    );
+    assert!(
+        body.got.contains("‹sensitive UsernameType, 2 characters›"),
+        "{body}"
+    );
 }

@@ -1287,3 +1287,32 @@ async fn a_secret_in_the_answer_is_passed_on_but_never_written() {
         "redaction must fail closed"
     );
 }
+
+/// A username the answer repeats as an object key cannot be rewritten: the
+/// client gets the answer, marked, and nothing is written.
+#[tokio::test]
+async fn a_sensitive_value_redaction_cannot_rewrite_is_passed_on_but_never_written() {
+    const KEYED: Answered = Answered {
+        status: 400,
+        content_type: CT,
+        error_type: Some("UserNotFoundException:"),
+        body: r#"{"__type":"UserNotFoundException","message":"User does not exist.","alice.keyed@example.org":true}"#,
+    };
+    let upstream = wiremock_upstream(KEYED.template()).await;
+    let out = tempfile::tempdir().unwrap();
+    let proxy = start_proxy(ProxySetup::new(upstream.uri()), out.path()).await;
+
+    let got = bounded(send(
+        &support::client(),
+        &proxy,
+        &forget_body("alice.keyed@example.org", DEVICE),
+    ))
+    .await;
+
+    assert_passed_through(&got, &KEYED);
+    assert_eq!(got.header("x-tapedeck-warning"), Some("not-recorded"));
+    assert!(
+        files_under(out.path()).is_empty(),
+        "redaction must fail closed"
+    );
+}

@@ -6,7 +6,8 @@ standard library only, loopback only.
     load.py replay --url http://127.0.0.1:P --clients 256 --duration S --results FILE
 
 proxy:  each client sends AdminForgetDevice requests with a username of its
-        own (soak-c<client>-r<n>), one at a time, and classifies every answer:
+        own (tapedeck-soak-c<client>-r<n>: synthetic, so kept readable with
+        --keep-usernames and accepted by lint), one at a time, and classifies every answer:
         `completed` (the upstream's 400 UserNotFoundException, no warning),
         `failed` (tapedeck's 502 upstream-failed: the upstream reset), or an
         error (anything else: a dropped connection, a not-recorded warning,
@@ -76,7 +77,7 @@ async def proxy_client(i, host, port, deadline, out):
     c = Client(host, port)
     n = 0
     while time.monotonic() < deadline:
-        user = f"soak-c{i:03d}-r{n:05d}"
+        user = f"tapedeck-soak-c{i:03d}-r{n:05d}"
         n += 1
         try:
             status, headers, body = await c.send(request(f"{host}:{port}", user))

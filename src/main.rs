@@ -64,9 +64,18 @@ enum Command {
     /// and a request several sets record is answered by the set given first.
     /// Output paths are checked before the server listens.
     ///
-    /// Example:
+    /// Record modes (--mode or TAPEDECK_MODE, as vcrpy, Polly and go-vcr name
+    /// them): none replays only (the default); once records the set when it is
+    /// missing or empty, else replays it; new-episodes forwards to --upstream
+    /// and records what no fixture matches, and serves it from then on; all
+    /// forwards and re-records every request. When CI is set, a mode that would
+    /// reach the upstream is refused unless --allow-record-in-ci.
+    ///
+    /// Examples:
     ///   tapedeck replay --strict --report replay.json &
     ///   AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=http://127.0.0.1:4566 pytest
+    ///
+    ///   tapedeck replay --mode once --fixtures tests/cognito --upstream http://127.0.0.1:5000
     #[command(verbatim_doc_comment)]
     Replay(cmd::replay::ReplayArgs),
     /// Record real exchanges: a proxy that forwards to a real endpoint and writes a

@@ -240,7 +240,7 @@ pub fn serve(req: &FuzzRequest) -> Served {
                 json: json.as_ref(),
                 raw: &req.body,
             };
-            let near = nearmiss::nearest(state.index.fixtures(), &probe, 3);
+            let near = nearmiss::nearest(state.index.fixtures().iter(), &probe, 3);
             assert!(near.len() <= 3);
             for m in &near {
                 // Zero differences would mean the key should have matched.

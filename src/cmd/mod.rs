@@ -2,7 +2,8 @@
 //! library and an exit code. Shared here: loading fixture sources, the error
 //! line, counts of 1 or more, and waiting for a shutdown signal; in `output`,
 //! checking output paths before anything starts and writing report files; in
-//! `recording`, the options `record` and `replay --on-miss forward` share.
+//! `recording`, the options `record` and the recording modes of `replay
+//! --mode` share.
 
 pub mod capture;
 pub mod lint;
@@ -58,7 +59,7 @@ fn end_name(end: SequenceEnd) -> &'static str {
 }
 
 /// The policy a set declares, and where.
-fn declared_policy(set: &SetOrigin) -> anyhow::Result<EndPolicy> {
+pub fn declared_policy(set: &SetOrigin) -> anyhow::Result<EndPolicy> {
     let end = store::set_config(set)
         .context("cannot load fixtures")?
         .sequence_end;

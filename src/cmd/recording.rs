@@ -1,7 +1,8 @@
-//! The recording options shared by `tapedeck record` and `replay --on-miss
-//! forward`: where to forward, how to sign, and how to record.
+//! The recording options shared by `tapedeck record` and the recording modes
+//! of `replay` (`--mode once|new-episodes|all`): where to forward, how to
+//! sign, and how to record.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,14 +11,15 @@ use tapedeck::fixture::redact::RedactConfig;
 use tapedeck::record::credentials::Signer;
 use tapedeck::record::{Proxy, Recorder, RecorderConfig, Signing, Timeouts, Upstream};
 
-/// Where to forward and how to record: shared by `record` and `replay --on-miss forward`.
+/// Where to forward and how to record: shared by `record` and `replay --mode`.
 #[derive(Debug, Args)]
 pub struct RecordOpts {
     /// The real endpoint: https://cognito-idp.<region>.amazonaws.com, or an emulator's URL.
     #[arg(long, value_name = "URL")]
     pub upstream: Option<String>,
     /// Directory the fixtures are written to (created once the server listens;
-    /// checked before).
+    /// checked before). For `replay --mode`, the set recorded into [default:
+    /// the one --fixtures directory].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Signing region [default: from the upstream host name, else the client's credential scope].
@@ -57,10 +59,25 @@ impl RecordOpts {
     /// can be written (it is not created: the caller does that once it
     /// listens, with [`super::create_output_dir`]).
     pub async fn proxy(&self) -> anyhow::Result<Proxy> {
-        let (Some(url), Some(out)) = (&self.upstream, &self.out) else {
+        let Some(out) = &self.out else {
             anyhow::bail!("recording needs both --upstream URL and --out DIR");
         };
-        super::check_output_dir("--out", out)?;
+        self.proxy_into(out, "--out", false).await
+    }
+
+    /// Builds the proxy these options describe, recording into `out` (named
+    /// by `option` in messages), after checking it can be written; with
+    /// `rerecord`, each request recorded replaces the fixtures that held it.
+    pub async fn proxy_into(
+        &self,
+        out: &Path,
+        option: &str,
+        rerecord: bool,
+    ) -> anyhow::Result<Proxy> {
+        let Some(url) = &self.upstream else {
+            anyhow::bail!("recording needs both --upstream URL and --out DIR");
+        };
+        super::check_output_dir(option, out)?;
         let timeouts = Timeouts {
             connect: Duration::from_secs(self.connect_timeout.max(1)),
             read: Duration::from_secs(self.read_timeout.max(1)),
@@ -77,8 +94,8 @@ impl RecordOpts {
                 region: self.region.clone(),
             }
         };
-        let recorder = Recorder::new(RecorderConfig {
-            out: out.clone(),
+        let config = RecorderConfig {
+            out: out.to_path_buf(),
             overwrite: self.overwrite,
             redact: RedactConfig {
                 extra_headers: self.keep_headers.clone(),
@@ -86,7 +103,11 @@ impl RecordOpts {
                 keep_usernames: self.keep_usernames,
             },
             endpoint: upstream.authority().to_owned(),
-        });
+        };
+        let recorder = match rerecord {
+            true => Recorder::rerecording(config),
+            false => Recorder::new(config),
+        };
         Ok(Proxy {
             upstream,
             recorder: Arc::new(recorder),

@@ -1,13 +1,15 @@
 //! `tapedeck replay`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use tapedeck::fixture::set::SequenceEnd;
+use tapedeck::fixture::set::{SequenceEnd, SetOrigin};
+use tapedeck::fixture::store::Source;
 use tapedeck::net::{self, Limits};
+use tapedeck::record::mode::{self, Effect, Mode};
 use tapedeck::replay::report::Report;
 use tapedeck::replay::{run, Index, Replay, Settings};
 use tapedeck::sigv4::Credentials;
@@ -62,16 +64,27 @@ pub struct ReplayArgs {
     /// Seconds a client may take to send its request headers.
     #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = super::at_least_one)]
     header_timeout: u64,
-    /// What to do with a request no fixture matches: answer 404 (not-found), or
-    /// forward it to --upstream and record the exchange into --out (forward).
-    #[arg(long, value_enum, default_value_t = OnMiss::NotFound)]
-    on_miss: OnMiss,
+    /// Record mode, as vcrpy, Polly and go-vcr name them. none: replay only.
+    /// once: record the set (--out, or the one --fixtures directory) when it is
+    /// missing or empty, as `all` does, else replay it. new-episodes: serve what
+    /// matches, forward the rest to --upstream and record it into the set, and
+    /// serve what was recorded from then on. all: forward and record every
+    /// request; each one recorded replaces the set's old fixtures of the same
+    /// request, the others are kept.
+    #[arg(long, value_enum, env = "TAPEDECK_MODE", default_value_t = ModeArg::None)]
+    mode: ModeArg,
+    /// Allow a mode that reaches --upstream although CI is set.
+    #[arg(long)]
+    allow_record_in_ci: bool,
+    /// Replaced by --mode (forward is new-episodes, not-found is none).
+    #[arg(long, hide = true, value_name = "WHAT")]
+    on_miss: Option<String>,
     #[command(flatten)]
     record: super::recording::RecordOpts,
     /// How to announce the listening address on stdout: one line for people
     /// (text), or one JSON object for programs that start the server (json:
     /// `{"url": …, "address": …, "pid": …, "fixtures": …, "shadowed": …, "sources": …,
-    /// "version": …}`).
+    /// "mode": …, "version": …}`).
     #[arg(long, value_enum, default_value_t = Announce::Text)]
     announce: Announce,
     /// Shut down (as on SIGTERM) when standard input reaches its end: a wrapper
@@ -90,11 +103,26 @@ enum Announce {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum OnMiss {
-    /// Answer 404 with the nearest fixtures.
-    NotFound,
-    /// Forward to --upstream and record into --out.
-    Forward,
+enum ModeArg {
+    /// Replay only.
+    None,
+    /// Record the set when it is missing or empty, else replay it.
+    Once,
+    /// Serve matches; forward, record and serve misses.
+    NewEpisodes,
+    /// Forward and re-record every request.
+    All,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Mode {
+        match m {
+            ModeArg::None => Mode::None,
+            ModeArg::Once => Mode::Once,
+            ModeArg::NewEpisodes => Mode::NewEpisodes,
+            ModeArg::All => Mode::All,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -106,16 +134,21 @@ enum SequenceEndArg {
 }
 
 pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
-    let empty = if args.allow_empty {
-        super::Empty::Allow
-    } else {
-        super::Empty::Refuse
-    };
+    if let Some(old) = &args.on_miss {
+        let instead = match old.as_str() {
+            "forward" => "--mode new-episodes",
+            _ => "--mode none",
+        };
+        anyhow::bail!(
+            "--on-miss was replaced by --mode: use {instead} (--on-miss forward is --mode new-episodes, --on-miss not-found is --mode none)"
+        );
+    }
+    let plan = Plan::of(&args)?;
     let super::Sources {
         fixtures,
         label,
         policies,
-    } = super::load_sources(&args.fixtures, empty)?;
+    } = plan.load(&args)?;
     let forced = args.sequence_end.map(|s| match s {
         SequenceEndArg::RepeatLast => SequenceEnd::RepeatLast,
         SequenceEndArg::Error => SequenceEnd::Error,
@@ -139,25 +172,38 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.junit {
         super::check_output_file("--junit", path)?;
     }
-    let on_miss: Option<Arc<dyn tapedeck::replay::MissHandler>> = match args.on_miss {
-        OnMiss::NotFound => {
-            if args.record.upstream.is_some() || args.record.out.is_some() {
-                anyhow::bail!("--upstream and --out only apply with --on-miss forward");
-            }
-            None
+    let on_miss: Option<Arc<dyn tapedeck::replay::MissHandler>> = match &plan.set {
+        Some(set) if plan.effect.reaches_upstream() => {
+            let rerecord = plan.effect == Effect::RecordAll;
+            let proxy = args
+                .record
+                .proxy_into(set, plan.set_option(&args), rerecord);
+            Some(Arc::new(proxy.await?))
         }
-        OnMiss::Forward => Some(Arc::new(args.record.proxy().await?)),
+        _ => None,
+    };
+    let serve_recorded = match (&plan.set, plan.effect) {
+        (Some(set), Effect::RecordMisses) => {
+            let set = SetOrigin::Dir(set.clone());
+            Some(match (forced, policies.iter().any(|(s, _)| *s == set)) {
+                (None, false) if set_exists_as_dir(&set) => super::declared_policy(&set)?,
+                _ => super::policy_of(&policies, &set, forced),
+            })
+        }
+        _ => None,
     };
     let settings = Settings {
         verify,
         on_miss,
+        forward_all: plan.effect == Effect::RecordAll,
+        serve_recorded,
         exit_after: args.exit_after,
         ..Settings::default()
     };
     let replay = Arc::new(Replay::new(index, settings));
     let listener = net::bind_spec(&args.listen, args.allow_remote).await?;
-    if let (OnMiss::Forward, Some(out)) = (args.on_miss, &args.record.out) {
-        super::create_output_dir("--out", out)?;
+    if let (Some(set), true) = (&plan.set, plan.effect.reaches_upstream()) {
+        super::create_output_dir(plan.set_option(&args), set)?;
     }
     let limits = Limits {
         max_connections: args.max_connections.max(1),
@@ -177,6 +223,10 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     };
     let running = run::start(listener, replay.clone(), limits, signal)?;
     let url = running.url();
+    // Before the start line, so that whoever reads that line finds it in the log.
+    if let Some(note) = plan.note(&args) {
+        eprintln!("tapedeck replay: {note}");
+    }
     match args.announce {
         Announce::Text => println!(
             "tapedeck replay: listening on {url} with {count} fixture{} from {label}{}; point an SDK at it with AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER={url}",
@@ -195,6 +245,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
                 "fixtures": count,
                 "shadowed": shadowed,
                 "sources": label,
+                "mode": plan.mode.name(),
                 "version": env!("CARGO_PKG_VERSION"),
             })
         ),
@@ -243,6 +294,149 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What this run does: the mode, the set it records into, and what the mode
+/// does with that set.
+struct Plan {
+    mode: Mode,
+    /// The set directory the recording modes write to (`--out`, else the one
+    /// `--fixtures` directory); `None` with `--mode none`.
+    set: Option<PathBuf>,
+    effect: Effect,
+}
+
+impl Plan {
+    /// Decides, before anything is loaded or bound: refuses a recording mode
+    /// without a set directory or an upstream, and — when `CI` is set — any
+    /// run that would reach the upstream, unless allowed.
+    fn of(args: &ReplayArgs) -> anyhow::Result<Plan> {
+        let mode = Mode::from(args.mode);
+        if mode == Mode::None {
+            return Ok(Plan {
+                mode,
+                set: None,
+                effect: Effect::Replay,
+            });
+        }
+        let set = match (&args.record.out, &args.fixtures[..]) {
+            (Some(out), _) => out.clone(),
+            (None, [one]) if matches!(Source::from_arg(one), Source::Path(_)) && !one.is_file() => {
+                one.clone()
+            }
+            _ => anyhow::bail!(
+                "--mode {mode} records into a set directory: pass --out DIR, or a single --fixtures DIR"
+            ),
+        };
+        let effect = mode.effect(mode::set_exists(&set));
+        if effect.reaches_upstream() {
+            let Some(upstream) = &args.record.upstream else {
+                anyhow::bail!(
+                    "--mode {mode} forwards requests: pass --upstream URL (a sandbox account's endpoint, or an emulator)"
+                );
+            };
+            if mode::in_ci() && !args.allow_record_in_ci {
+                let what = match (mode, effect) {
+                    (Mode::Once, _) => format!(
+                        "the set {} is missing or empty, so --mode once would record it",
+                        set.display()
+                    ),
+                    (_, Effect::RecordMisses) => {
+                        format!("--mode {mode} would forward the requests no fixture matches")
+                    }
+                    _ => format!("--mode {mode} would forward every request"),
+                };
+                anyhow::bail!(
+                    "CI is set: {what} to {upstream}. In CI, replay what is committed (--mode none), or pass --allow-record-in-ci to record there on purpose"
+                );
+            }
+        }
+        Ok(Plan {
+            mode,
+            set: Some(set),
+            effect,
+        })
+    }
+
+    /// The fixtures to serve: none when every request is forwarded; else the
+    /// `--fixtures` sources (the embedded reference set when there are none
+    /// and nothing is recorded), and the set recorded into, when it exists.
+    fn load(&self, args: &ReplayArgs) -> anyhow::Result<super::Sources> {
+        let nothing = |label: String| super::Sources {
+            fixtures: Vec::new(),
+            label,
+            policies: Vec::new(),
+        };
+        let Some(set) = &self.set else {
+            let empty = match args.allow_empty {
+                true => super::Empty::Allow,
+                false => super::Empty::Refuse,
+            };
+            return super::load_sources(&args.fixtures, empty);
+        };
+        if self.effect == Effect::RecordAll {
+            return Ok(nothing(format!(
+                "nothing (every request is recorded into {})",
+                set.display()
+            )));
+        }
+        // The set may not exist yet: it is created when the first exchange
+        // is recorded.
+        let exists = set.exists();
+        let mut sources: Vec<PathBuf> = args
+            .fixtures
+            .iter()
+            .filter(|s| *s != set || exists)
+            .cloned()
+            .collect();
+        if exists && !sources.contains(set) {
+            sources.push(set.clone());
+        }
+        if sources.is_empty() {
+            return Ok(nothing(set.display().to_string()));
+        }
+        // The set recorded into may hold nothing yet.
+        super::load_sources(&sources, super::Empty::Allow)
+    }
+
+    /// The option that named the set, for messages: `--out`, or `--fixtures`.
+    fn set_option(&self, args: &ReplayArgs) -> &'static str {
+        match args.record.out {
+            Some(_) => "--out",
+            None => "--fixtures",
+        }
+    }
+
+    /// A line for stderr saying what the mode does in this run, if anything
+    /// but replaying.
+    fn note(&self, args: &ReplayArgs) -> Option<String> {
+        let set = self.set.as_deref().map(Path::display);
+        let upstream = args.record.upstream.as_deref().unwrap_or("-");
+        match (self.mode, self.effect, set) {
+            (Mode::None, _, _) if args.record.upstream.is_some() || args.record.out.is_some() => {
+                Some("--mode none replays only: --upstream and --out are not used".to_owned())
+            }
+            (Mode::Once, Effect::Replay, Some(set)) => Some(format!(
+                "--mode once: the set {set} exists, so it is replayed (as --mode none)"
+            )),
+            (Mode::Once, _, Some(set)) => Some(format!(
+                "--mode once: the set {set} is missing or empty, so every request is forwarded to {upstream} and recorded into it (as --mode all)"
+            )),
+            (Mode::NewEpisodes, _, Some(set)) => Some(format!(
+                "--mode new-episodes: requests no fixture matches are forwarded to {upstream}, recorded into {set}, and served from then on"
+            )),
+            (Mode::All, _, Some(set)) => Some(format!(
+                "--mode all: every request is forwarded to {upstream} and recorded into {set}, replacing the set's old fixtures of the same request"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a set is a directory that exists (whose `tapedeck-set.json`, if
+/// any, then says its sequence policy).
+fn set_exists_as_dir(set: &SetOrigin) -> bool {
+    matches!(set, SetOrigin::Dir(dir) if dir.is_dir())
 }
 
 /// Completes when standard input reaches its end (or fails). The read runs on

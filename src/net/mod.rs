@@ -16,6 +16,6 @@ pub mod watch;
 
 pub use body::{read_limited, read_request_body, BodyError, MAX_BODY};
 pub use listen::{bind, bind_spec, BindError};
-pub use miss::{MissAnswer, MissHandler, Missed};
+pub use miss::{Answered, MissAnswer, MissHandler, Missed};
 pub use server::{serve, Handler, Limits, Served};
 pub use tapedeck_error::{tapedeck_error, ErrorKind};

@@ -24,7 +24,9 @@ use super::recorder::{Exchange, Recorded, Recorder};
 use super::tally::NotRecorded;
 use crate::net::credentials::Signer;
 use crate::net::upstream::{Upstream, UpstreamError};
-use crate::net::{self, tapedeck_error, ErrorKind, Handler, MissAnswer, MissHandler, Missed};
+use crate::net::{
+    self, tapedeck_error, Answered, ErrorKind, Handler, MissAnswer, MissHandler, Missed,
+};
 use crate::sigv4::{self, Authorization};
 
 /// Request headers that carry the client's signature: removed before re-signing.
@@ -72,14 +74,20 @@ pub struct Proxy {
 
 impl Proxy {
     /// Forwards one request and records the exchange. Returns the client's
-    /// response and a one-line note of what happened.
+    /// response, a one-line note of what happened, and the fixture files
+    /// written.
     pub async fn forward(
         &self,
         method: Method,
         uri: &Uri,
         mut headers: HeaderMap,
         body: Bytes,
-    ) -> (Response<Full<Bytes>>, String) {
+    ) -> Answered {
+        let unrecorded = |response, note: String| Answered {
+            response,
+            note,
+            recorded: Vec::new(),
+        };
         let scenario = headers
             .remove(SCENARIO_HEADER)
             .and_then(|v| v.to_str().ok().map(str::to_owned));
@@ -109,7 +117,7 @@ impl Proxy {
             let Some(signing_region) = region.clone() else {
                 let msg = "cannot tell which region to sign for: pass --region, or sign the client's requests with a credential scope";
                 self.recorder.tally.not_recorded(NotRecorded::Signing, msg);
-                return (tapedeck_error(ErrorKind::NoRegion, msg, None), msg.into());
+                return unrecorded(tapedeck_error(ErrorKind::NoRegion, msg, None), msg.into());
             };
             for h in SIGNATURE_HEADERS {
                 headers.remove(h);
@@ -143,7 +151,7 @@ impl Proxy {
                     self.recorder
                         .tally
                         .not_recorded(NotRecorded::Signing, &reason);
-                    return (
+                    return unrecorded(
                         tapedeck_error(ErrorKind::SigningFailed, &reason, None),
                         "not forwarded: signing failed".into(),
                     );
@@ -168,7 +176,7 @@ impl Proxy {
                     UpstreamError::Timeout { .. } => ErrorKind::UpstreamTimeout,
                     UpstreamError::Failed { .. } => ErrorKind::UpstreamFailed,
                 };
-                return (
+                return unrecorded(
                     tapedeck_error(kind, &e.to_string(), None),
                     format!("not recorded: {e}"),
                 );
@@ -205,9 +213,11 @@ impl Proxy {
                 resp.headers_mut().append(name.clone(), value.clone());
             }
         }
+        let mut recorded = Vec::new();
         let note = match outcome {
-            Ok(Recorded::Written { id, path }) => {
+            Ok(Recorded::Written { id, path, files }) => {
                 tracing::info!(fixture = %id, status = answer.status.as_u16(), "recorded {}", path.display());
+                recorded = files;
                 format!("recorded as {id}")
             }
             Ok(Recorded::Duplicate { of }) => {
@@ -223,7 +233,11 @@ impl Proxy {
                 format!("not recorded: {e}")
             }
         };
-        (resp, note)
+        Answered {
+            response: resp,
+            note,
+            recorded,
+        }
     }
 }
 
@@ -242,21 +256,22 @@ impl Handler for Proxy {
         };
         self.forward(parts.method, &parts.uri, parts.headers, body)
             .await
-            .0
+            .response
     }
 }
 
-/// The hybrid mode's seam: a replay miss is forwarded and recorded.
+/// The recording modes' seam: a request replay does not answer from its
+/// fixtures is forwarded and recorded.
 impl MissHandler for Proxy {
     fn handle<'a>(
         &'a self,
         missed: Missed,
     ) -> Pin<Box<dyn Future<Output = MissAnswer> + Send + 'a>> {
         Box::pin(async move {
-            let (resp, note) = self
-                .forward(missed.method, &missed.uri, missed.headers, missed.body)
-                .await;
-            Some((resp, note))
+            Some(
+                self.forward(missed.method, &missed.uri, missed.headers, missed.body)
+                    .await,
+            )
         })
     }
 }

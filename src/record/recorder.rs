@@ -6,7 +6,10 @@
 //! request seen again with a different answer becomes the next step of a
 //! sequence (the first fixture is rewritten with `sequence: 1`), and an answer
 //! identical to the last one is not written twice. Fixtures already in the
-//! output directory are taken into account, so runs can be repeated.
+//! output directory are taken into account, so runs can be repeated: their
+//! sequences are continued ([`Recorder::new`]), or — to record a set afresh
+//! (`replay --mode all`) — replaced, request by request, by what this run
+//! records ([`Recorder::rerecording`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -54,16 +57,17 @@ pub struct RecorderConfig {
 }
 
 /// What happened to an exchange.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Recorded {
     Written {
         id: String,
         path: PathBuf,
+        /// Every file this exchange wrote, as written: the new fixture, and the
+        /// first step of its sequence when it was rewritten with `sequence: 1`.
+        files: Vec<(PathBuf, Fixture)>,
     },
     /// The same request got the same answer as an existing fixture.
-    Duplicate {
-        of: String,
-    },
+    Duplicate { of: String },
 }
 
 /// Why an exchange was not recorded.
@@ -86,36 +90,65 @@ struct Step {
 /// Records exchanges into one directory.
 pub struct Recorder {
     config: RecorderConfig,
-    sequences: Mutex<HashMap<RequestKey, Vec<Step>>>,
+    state: Mutex<State>,
     /// What became of each exchange, for the summary at shutdown.
     pub tally: Tally,
 }
 
+/// What the recorder knows of the directory.
+#[derive(Default)]
+struct State {
+    /// The sequence of each request, as far as this recorder continues it.
+    sequences: HashMap<RequestKey, Vec<Step>>,
+    /// When re-recording: the files that held each request before this run, to
+    /// be replaced when the run records that request.
+    stale: HashMap<RequestKey, Vec<PathBuf>>,
+}
+
 impl Recorder {
-    /// A recorder for `config.out`, aware of the fixtures already there.
+    /// A recorder for `config.out` that continues the sequences of the
+    /// fixtures already there: a request recorded before and answered
+    /// differently now becomes the next step of its sequence.
     pub fn new(config: RecorderConfig) -> Recorder {
-        let mut sequences: HashMap<RequestKey, Vec<Step>> = HashMap::new();
-        remove_stale_temp_files(&config.out);
-        // Fixtures already there continue their sequences; a file that does not
-        // load is left alone (and said so), not a reason to forget the rest.
-        let mut existing: Vec<Fixture> = Vec::new();
-        for raw in store::read_path(&config.out).unwrap_or_default() {
-            match raw.parse() {
-                Ok(loaded) => existing.push(loaded.fixture),
-                Err(e) => tracing::warn!("ignoring a file that is not a fixture: {e}"),
-            }
-        }
-        existing.sort_by_key(|f| f.sequence.unwrap_or(1));
-        for f in existing {
-            sequences.entry(RequestKey::of(&f)).or_default().push(Step {
-                id: f.id.clone(),
-                answer: answer_digest(&f),
-                fixture: f,
-            });
+        let mut state = State::default();
+        let mut existing = existing_fixtures(&config.out);
+        existing.sort_by_key(|(_, f)| f.sequence.unwrap_or(1));
+        for (_, f) in existing {
+            state
+                .sequences
+                .entry(RequestKey::of(&f))
+                .or_default()
+                .push(Step {
+                    id: f.id.clone(),
+                    answer: answer_digest(&f),
+                    fixture: f,
+                });
         }
         Recorder {
             config,
-            sequences: Mutex::new(sequences),
+            state: Mutex::new(state),
+            tally: Tally::default(),
+        }
+    }
+
+    /// A recorder for `config.out` that records the set afresh (`replay --mode
+    /// all`): the first time this run records a request, the fixtures that held
+    /// the same request before the run are removed (all the steps of its
+    /// sequence), then the new one is written, whole, in their place. Fixtures
+    /// of requests this run does not send are kept. Within the run, sequences
+    /// form as usual.
+    pub fn rerecording(config: RecorderConfig) -> Recorder {
+        let mut state = State::default();
+        for (path, f) in existing_fixtures(&config.out) {
+            state
+                .stale
+                .entry(RequestKey::of(&f))
+                .or_default()
+                .push(path);
+        }
+        Recorder {
+            config,
+            state: Mutex::new(state),
             tally: Tally::default(),
         }
     }
@@ -150,7 +183,8 @@ impl Recorder {
             path: self.config.out.display().to_string(),
             error,
         })?;
-        let mut sequences = self.sequences.lock().expect("recorder lock");
+        let mut state = self.state.lock().expect("recorder lock");
+        let State { sequences, stale } = &mut *state;
         let steps = sequences.entry(key.clone()).or_default();
         if let Some(last) = steps.last() {
             if last.answer == answer {
@@ -170,6 +204,7 @@ impl Recorder {
         } else {
             Overwrite::Never
         };
+        let mut files = Vec::new();
         if position > 1 {
             fixture.sequence = Some(position as u32);
             // The first step becomes `sequence: 1`; memory follows the disk only
@@ -177,18 +212,34 @@ impl Recorder {
             if let Some(first) = steps.first().filter(|s| s.fixture.sequence.is_none()) {
                 let mut numbered = first.fixture.clone();
                 numbered.sequence = Some(1);
-                store::write_atomic(&self.config.out, &numbered, Overwrite::Replace)?;
-                steps[0].fixture = numbered;
+                let path = store::write_atomic(&self.config.out, &numbered, Overwrite::Replace)?;
+                steps[0].fixture = numbered.clone();
+                files.push((path, numbered));
             }
         }
+        let target = self.config.out.join(format!("{}.json", fixture.id));
+        let mode = match stale.remove(&key) {
+            // Re-recording: the request's old files go first, so that the set
+            // never holds both (which would not load: the same request twice
+            // without sequence numbers). A file of the same name is replaced
+            // by the atomic rename itself.
+            Some(old) => {
+                for path in old.iter().filter(|p| **p != target) {
+                    remove_replaced(path)?;
+                }
+                Overwrite::Replace
+            }
+            None => mode,
+        };
         let path = store::write_atomic(&self.config.out, &fixture, mode)?;
         let id = fixture.id.clone();
+        files.push((path.clone(), fixture.clone()));
         steps.push(Step {
             id: id.clone(),
             answer,
             fixture,
         });
-        Ok(Recorded::Written { id, path })
+        Ok(Recorded::Written { id, path, files })
     }
 
     fn build(&self, x: &Exchange) -> Fixture {
@@ -261,6 +312,36 @@ impl Recorder {
             },
             compare: Compare::default(),
         }
+    }
+}
+
+/// The fixtures already in `dir`, with their files. A file that does not load
+/// is left alone (and said so), not a reason to forget the rest. Temporary
+/// files of interrupted writes are removed first.
+fn existing_fixtures(dir: &Path) -> Vec<(PathBuf, Fixture)> {
+    remove_stale_temp_files(dir);
+    let mut out = Vec::new();
+    for raw in store::read_path(dir).unwrap_or_default() {
+        match raw.parse() {
+            Ok(loaded) => out.push((PathBuf::from(loaded.origin), loaded.fixture)),
+            Err(e) => tracing::warn!("ignoring a file that is not a fixture: {e}"),
+        }
+    }
+    out
+}
+
+/// Removes a fixture that a re-recorded one replaces (already gone is fine).
+fn remove_replaced(path: &Path) -> Result<(), RecordError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {
+            tracing::info!("re-recording: removed {}", path.display());
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(RecordError::Write(WriteError::Io {
+            path: path.display().to_string(),
+            error,
+        })),
     }
 }
 

@@ -41,9 +41,8 @@ pub async fn handle(replay: &Replay, req: hyper::Request<Incoming>) -> Response<
             &json!({ "status": "ok", "fixtures": replay.index.len() }),
         ),
         (&Method::GET, "fixtures") => {
-            let list: Vec<FixtureSummary<'_>> = replay
-                .index
-                .fixtures()
+            let fixtures = replay.index.fixtures();
+            let list: Vec<FixtureSummary<'_>> = fixtures
                 .iter()
                 .map(|p| FixtureSummary {
                     id: &p.fixture.id,
@@ -68,10 +67,10 @@ pub async fn handle(replay: &Replay, req: hyper::Request<Incoming>) -> Response<
                 &json!({
                     "totals": replay.journal.totals(),
                     "run": replay.journal.run_totals(),
-                    "entries": replay.journal.entries(replay.index.fixtures()),
+                    "entries": replay.journal.entries(&replay.index.fixtures()),
                 }),
             ),
-            Some("format=text") => readable(&replay.journal.entries(replay.index.fixtures())),
+            Some("format=text") => readable(&replay.journal.entries(&replay.index.fixtures())),
             Some(other) => respond(
                 StatusCode::BAD_REQUEST,
                 &json!({ "error": format!("unknown journal option '{other}': use no query (JSON), ?format=json or ?format=text") }),

@@ -30,7 +30,7 @@ pub struct Report {
 
 impl Report {
     pub fn of(replay: &Replay) -> Report {
-        let (totals, entries) = replay.journal.run_entries(replay.index.fixtures());
+        let (totals, entries) = replay.journal.run_entries(&replay.index.fixtures());
         Report {
             tool: format!("tapedeck {}", env!("CARGO_PKG_VERSION")),
             fixtures: replay.index.len(),

@@ -15,12 +15,11 @@ use serde_json::{json, Value};
 use tokio::sync::Notify;
 
 use super::checks::{self, Inspected};
-use super::index::{Found, Index, Lookup};
+use super::index::{EndPolicy, Found, Index, Lookup};
 use super::journal::{self, Entry, FixtureNo, Journal, Outcome, Violation};
 use super::nearmiss::{self, Probe};
 use super::sigv4::Credentials;
 use super::tuning::request_id;
-use crate::fixture::RequestKey;
 use crate::net::{self, tapedeck_error, ErrorKind, MissHandler, Missed};
 
 /// Settings of one replay server.
@@ -28,7 +27,14 @@ pub struct Settings {
     pub verify: Option<Credentials>,
     /// Shut down after answering this many (non-admin) requests.
     pub exit_after: Option<u64>,
+    /// What answers a request no fixture matches (the recording proxy, which
+    /// forwards it and records the exchange); `None`: the 404 near-miss answer.
     pub on_miss: Option<Arc<dyn MissHandler>>,
+    /// Hand every request to `on_miss`, matched or not (`--mode all`).
+    pub forward_all: bool,
+    /// Serve what `on_miss` records from then on, with this sequence policy
+    /// (`--mode new-episodes`); `None`: every later miss is handed over again.
+    pub serve_recorded: Option<EndPolicy>,
     /// How many journal entries to keep.
     pub journal_capacity: usize,
     /// How many near misses to list.
@@ -41,6 +47,8 @@ impl Default for Settings {
             verify: None,
             exit_after: None,
             on_miss: None,
+            forward_all: false,
+            serve_recorded: None,
             journal_capacity: 10_000,
             near_misses: 3,
         }
@@ -118,24 +126,36 @@ impl Replay {
         // The fixtures of this request, if any (they also know the model's
         // validation of its body). Usually the body is a recorded one, byte for
         // byte, and need not be parsed: it is the recorded value. Otherwise the
-        // parsed body is looked up by value, as recorded, then by canonical key.
-        let parsed: Option<Value>;
-        let (found, json) = match self.index.find_sent(method, path, target_str, &body) {
-            Some((found, recorded)) => (Some(found), Some(recorded)),
-            None => {
-                parsed = serde_json::from_slice(&body).ok();
-                let found = parsed
-                    .as_ref()
-                    .and_then(|v| self.index.find_value(method, path, target_str, v))
-                    .or_else(|| {
-                        let key = match &parsed {
-                            Some(v) => RequestKey::from_json(method, path, target_str, v),
-                            None => RequestKey::new(method, path, target_str, &body),
-                        };
-                        self.index.find(&key)
-                    });
-                (found, parsed.as_ref())
+        // parsed body is looked up by value, as recorded, then by canonical key;
+        // failing that, among the fixtures recorded since start-up. With
+        // `forward_all`, fixtures answer nothing.
+        let sent = match self.settings.forward_all {
+            true => None,
+            false => self.index.find_sent(method, path, target_str, &body),
+        };
+        let parsed: Option<Value> = match sent {
+            Some(_) => None,
+            None => serde_json::from_slice(&body).ok(),
+        };
+        let loaded = match (sent, self.settings.forward_all) {
+            (Some((found, _)), _) => Some(found),
+            (None, true) => None,
+            (None, false) => {
+                self.index
+                    .find_parsed(method, path, target_str, &body, parsed.as_ref())
             }
+        };
+        let added = match (loaded, self.settings.forward_all) {
+            (None, false) => self.index.added(),
+            _ => None,
+        };
+        let found = loaded.or_else(|| {
+            let added = &added.as_deref()?.index;
+            added.find_request(method, path, target_str, &body, parsed.as_ref())
+        });
+        let json = match sent {
+            Some((_, recorded)) => Some(recorded),
+            None => parsed.as_ref(),
         };
         let journal_target = target
             .as_deref()
@@ -214,7 +234,15 @@ impl Replay {
                     None => None,
                 };
                 match forwarded {
-                    Some((resp, detail)) => (Outcome::Forwarded { detail }, resp),
+                    Some(answered) => {
+                        if let Some(end) = &self.settings.serve_recorded {
+                            if let Err(e) = self.index.add(answered.recorded, end.clone()) {
+                                tracing::warn!("recorded, but not served in this run: {e}");
+                            }
+                        }
+                        let detail = answered.note;
+                        (Outcome::Forwarded { detail }, answered.response)
+                    }
                     None => self.miss(&inspected, target.as_deref(), n),
                 }
             }
@@ -236,7 +264,11 @@ impl Replay {
             json: req.json,
             raw: req.body,
         };
-        let near = nearmiss::nearest(self.index.fixtures(), &probe, self.settings.near_misses);
+        let near = nearmiss::nearest(
+            self.index.fixtures().iter(),
+            &probe,
+            self.settings.near_misses,
+        );
         let message = match near.first() {
             Some(best) => format!(
                 "no fixture matches this request; nearest is '{}' ({} difference{}: {})",

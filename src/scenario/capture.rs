@@ -192,7 +192,7 @@ async fn run_scenarios(
         let mut observed = String::new();
         let mut note = String::new();
         for _ in 0..burst {
-            let (resp, n) = via
+            let answered = via
                 .forward(
                     Method::POST,
                     &Uri::from_static("/"),
@@ -200,6 +200,7 @@ async fn run_scenarios(
                     body.clone(),
                 )
                 .await;
+            let (resp, n) = (answered.response, answered.note);
             let (parts, bytes) = {
                 let (p, b) = resp.into_parts();
                 (

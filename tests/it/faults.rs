@@ -121,14 +121,15 @@ async fn forward(proxy: &Proxy, user: &str) -> Forwarded {
     let mut headers = HeaderMap::new();
     headers.insert("content-type", HeaderValue::from_static(CT));
     headers.insert("x-amz-target", HeaderValue::from_static(TARGET));
-    let (resp, note) = bounded(proxy.forward(
+    let answered = bounded(proxy.forward(
         Method::POST,
         &Uri::from_static("/"),
         headers,
         Bytes::from(body_for(user)),
     ))
     .await;
-    let (parts, body) = resp.into_parts();
+    let (parts, body) = answered.response.into_parts();
+    let note = answered.note;
     Forwarded {
         status: parts.status,
         headers: parts.headers,

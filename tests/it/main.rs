@@ -50,8 +50,8 @@ mod replay_sets;
 mod replay_wrappers;
 // The server limits shared by replay and record: head timeout, head size, connection cap.
 mod net_limits;
-// `replay --on-miss forward`: serve what is recorded, record what is new.
-mod hybrid;
+// `replay --mode`: none, once, new-episodes, all; TAPEDECK_MODE; the CI guard.
+mod modes;
 
 // The recording proxy end to end against wiremock, TLS and misbehaving upstreams.
 mod record_proxy;

@@ -9,6 +9,11 @@
 //! request, the set given first answers it and the others' fixtures for it are
 //! *shadowed* ([`Index::shadowed`]).
 //!
+//! Fixtures recorded while serving (`replay --mode new-episodes`) are added at
+//! run time ([`Index::add`]) to a second, small index beside the first, which
+//! is asked only when the first has no match: the lookups of the fixtures
+//! loaded at start-up take no lock and read nothing that additions write.
+//!
 //! Split by job: [`prepare`] readies each fixture's response, [`bodies`] finds
 //! recorded bodies by bytes or value, [`hash`] hashes keys for the maps. The
 //! allocation and hashing tricks they use are in [`crate::replay::tuning`].
@@ -17,9 +22,11 @@ mod bodies;
 mod hash;
 mod prepare;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -232,6 +239,20 @@ pub struct Index {
     /// Recorded JSON bodies, for [`Index::find_sent`] and [`Index::find_value`].
     bodies: Bodies,
     all: Vec<Arc<Prepared>>,
+    /// Whether anything was [added](Index::add), so that a miss need not take
+    /// the lock of `added` when nothing was.
+    has_added: AtomicBool,
+    /// The fixtures added at run time, indexed on their own; replaced whole by
+    /// each addition.
+    added: RwLock<Option<Arc<Added>>>,
+}
+
+/// Fixtures added at run time: their index (numbered after the fixtures
+/// loaded at start-up), and the files it was built from.
+#[derive(Debug)]
+pub struct Added {
+    pub index: Index,
+    sources: Vec<LoadedFixture>,
 }
 
 impl Index {
@@ -252,13 +273,63 @@ impl Index {
         // Built in an arena of its own, what loading allocated handed back to be
         // freed here, then the main heap trimmed: see `tuning::in_own_arena`.
         crate::replay::tuning::in_own_arena(move |leftovers: &std::sync::mpsc::Sender<Leftover>| {
-            Index::prepare_all(fixtures, &policies, leftovers)
+            Index::prepare_all(fixtures, &policies, 0, leftovers)
         })
+    }
+
+    /// Adds fixture files written while serving (by `replay --mode
+    /// new-episodes`): from now on, a request no fixture loaded at start-up
+    /// matches is looked up among them. A file added again (a first step
+    /// rewritten with `sequence: 1`) replaces its earlier version. `end` is
+    /// their sequence policy. The small index of added fixtures is rebuilt
+    /// whole, so its sequences start over; the fixtures loaded at start-up are
+    /// not touched. On error nothing changes.
+    pub fn add(&self, files: Vec<(PathBuf, Fixture)>, end: EndPolicy) -> Result<(), IndexError> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let mut slot = self.added.write().expect("index additions lock");
+        let mut sources = slot.as_ref().map(|a| a.sources.clone()).unwrap_or_default();
+        for (path, fixture) in files {
+            let origin = path.display().to_string();
+            let set = SetOrigin::Dir(path.parent().map(PathBuf::from).unwrap_or_default());
+            let loaded = LoadedFixture {
+                origin,
+                set,
+                text: String::new(),
+                fixture,
+            };
+            match sources.iter_mut().find(|s| s.origin == loaded.origin) {
+                Some(earlier) => *earlier = loaded,
+                None => sources.push(loaded),
+            }
+        }
+        let mut policies: HashMap<SetOrigin, (usize, EndPolicy)> = HashMap::new();
+        for s in &sources {
+            let rank = policies.len();
+            policies
+                .entry(s.set.clone())
+                .or_insert_with(|| (rank, end.clone()));
+        }
+        let (leftovers, _dropped) = std::sync::mpsc::channel();
+        let index = Index::prepare_all(sources.clone(), &policies, self.all.len(), &leftovers)?;
+        *slot = Some(Arc::new(Added { index, sources }));
+        self.has_added.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// The fixtures added at run time, if any.
+    pub fn added(&self) -> Option<Arc<Added>> {
+        if !self.has_added.load(Ordering::Acquire) {
+            return None;
+        }
+        self.added.read().expect("index additions lock").clone()
     }
 
     fn prepare_all(
         fixtures: Vec<LoadedFixture>,
         policies: &HashMap<SetOrigin, (usize, EndPolicy)>,
+        first_number: usize,
         leftovers: &std::sync::mpsc::Sender<Leftover>,
     ) -> Result<Index, IndexError> {
         let mut groups: KeyMap<Vec<(usize, Arc<Prepared>)>> = KeyMap::default();
@@ -267,7 +338,8 @@ impl Index {
         for loaded in fixtures {
             let key = RequestKey::of(&loaded.fixture);
             let (rank, _) = policies[&loaded.set];
-            let prepared = Arc::new(prepare(loaded, all.len(), &mut shared, leftovers)?);
+            let number = first_number + all.len();
+            let prepared = Arc::new(prepare(loaded, number, &mut shared, leftovers)?);
             all.push(prepared.clone());
             groups.entry(key).or_default().push((rank, prepared));
         }
@@ -328,6 +400,7 @@ impl Index {
             by_key,
             bodies,
             all,
+            ..Index::default()
         })
     }
 
@@ -385,16 +458,63 @@ impl Index {
         self.find(key).map(|found| found.first())
     }
 
-    /// Rewinds every sequence to its first response.
+    /// The fixtures of a request, found as the server looks: by the body's
+    /// exact bytes, then by its parsed value (`parsed`: `None` when the body is
+    /// not JSON), then by its canonical key.
+    pub fn find_request(
+        &self,
+        method: &str,
+        path: &str,
+        target: &str,
+        body: &[u8],
+        parsed: Option<&Value>,
+    ) -> Option<Found<'_>> {
+        if let Some((found, _)) = self.find_sent(method, path, target, body) {
+            return Some(found);
+        }
+        self.find_parsed(method, path, target, body, parsed)
+    }
+
+    /// The fixtures of a request whose body is not one of the recorded ones
+    /// byte for byte: by its parsed value (`None`: not JSON), then by its
+    /// canonical key.
+    pub fn find_parsed(
+        &self,
+        method: &str,
+        path: &str,
+        target: &str,
+        body: &[u8],
+        parsed: Option<&Value>,
+    ) -> Option<Found<'_>> {
+        parsed
+            .and_then(|v| self.find_value(method, path, target, v))
+            .or_else(|| {
+                let key = match parsed {
+                    Some(v) => RequestKey::from_json(method, path, target, v),
+                    None => RequestKey::new(method, path, target, body),
+                };
+                self.find(&key)
+            })
+    }
+
+    /// Rewinds every sequence to its first response, added fixtures' too.
     pub fn reset(&self) {
         for g in &self.groups {
             g.cursor.store(0, Ordering::Relaxed);
         }
+        if let Some(added) = self.added() {
+            added.index.reset();
+        }
     }
 
-    /// Every fixture, in load order.
-    pub fn fixtures(&self) -> &[Arc<Prepared>] {
-        &self.all
+    /// Every fixture: those loaded at start-up in load order, then those added
+    /// since, in the order they were first added. Each one's place here is its
+    /// [`Prepared::number`].
+    pub fn fixtures(&self) -> Cow<'_, [Arc<Prepared>]> {
+        match self.added() {
+            None => Cow::Borrowed(&self.all),
+            Some(added) => Cow::Owned(self.all.iter().chain(&added.index.all).cloned().collect()),
+        }
     }
 
     /// How many fixtures are never served because a set given earlier records
@@ -403,12 +523,13 @@ impl Index {
         self.shadowed
     }
 
+    /// How many fixtures there are, added ones included.
     pub fn len(&self) -> usize {
-        self.all.len()
+        self.all.len() + self.added().map_or(0, |a| a.index.all.len())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.all.is_empty()
+        self.len() == 0
     }
 }
 

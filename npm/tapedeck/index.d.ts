@@ -8,6 +8,16 @@ export interface ReplayOptions {
   strict?: boolean;
   /** What to serve once a sequence is used up (default: the set's `tapedeck-set.json`, else `repeat-last`). */
   sequenceEnd?: "repeat-last" | "error";
+  /**
+   * The record mode (default: `TAPEDECK_MODE`, else `none`): `none` replays only; `once` records the fixture set
+   * when it is missing or empty, else replays it; `new-episodes` forwards to `upstream` and records what no fixture
+   * matches, and serves it from then on; `all` forwards and re-records everything. The recording modes write into
+   * the one `fixtures` directory. When `CI` is set, a run that would record is refused unless `args` has
+   * `--allow-record-in-ci`.
+   */
+  mode?: "none" | "once" | "new-episodes" | "all";
+  /** The endpoint the recording modes forward to: an emulator's URL, or `https://cognito-idp.<region>.amazonaws.com`. */
+  upstream?: string;
   /** `AKID:SECRET`: also recompute each request's SigV4 signature. Passed in the environment, never on the command line. */
   verifySignature?: string;
   /** The tapedeck executable (default: `TAPEDECK_BIN`, else the platform package's binary). */

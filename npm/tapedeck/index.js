@@ -23,6 +23,7 @@ export class TapedeckContractError extends Error {
 }
 
 const ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER";
+const MODES = ["none", "once", "new-episodes", "all"];
 const LOG_KEPT = 64 * 1024;
 
 function sources(fixtures) {
@@ -151,9 +152,12 @@ class Replay {
  * @param {import("./index.js").ReplayOptions} [options]
  */
 export async function startReplay(options = {}) {
-  const { strict = false, sequenceEnd, verifySignature, bin, args = [], startupTimeoutMs = 30_000, env = {} } = options;
+  const { strict = false, sequenceEnd, mode, upstream, verifySignature, bin, args = [], startupTimeoutMs = 30_000, env = {} } = options;
   if (sequenceEnd !== undefined && sequenceEnd !== "repeat-last" && sequenceEnd !== "error") {
     throw new TypeError(`tapedeck: sequenceEnd must be "repeat-last" or "error", not ${JSON.stringify(sequenceEnd)}`);
+  }
+  if (mode !== undefined && !MODES.includes(mode)) {
+    throw new TypeError(`tapedeck: mode must be one of ${MODES.join(", ")}, not ${JSON.stringify(mode)}`);
   }
   const binary = findBinary(bin);
   const dir = await mkdtemp(join(tmpdir(), "tapedeck-"));
@@ -161,6 +165,8 @@ export async function startReplay(options = {}) {
   argv.push("--report", join(dir, "report.json"));
   for (const source of sources(options.fixtures)) argv.push("--fixtures", source);
   if (sequenceEnd) argv.push("--sequence-end", sequenceEnd);
+  if (mode) argv.push("--mode", mode);
+  if (upstream) argv.push("--upstream", String(upstream));
   if (strict) argv.push("--strict");
   argv.push(...args);
   const childEnv = { ...process.env, NO_COLOR: "1", ...env };

@@ -25,6 +25,7 @@ from typing import Any, Iterable, NamedTuple, Union
 from ._binary import find_binary
 
 PathLike = Union[str, "os.PathLike[str]"]
+MODES = ("none", "once", "new-episodes", "all")
 
 # Loopback only: never through a proxy from the environment.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -71,10 +72,18 @@ class Replay:
     ``stop()``) raises :class:`ContractError` when any request of the run matched no
     fixture or broke the contract, even one a ``reset()`` cleared from the journal
     window. ``sequence_end``: ``"repeat-last"`` or ``"error"``.
+    ``mode``: the record mode, ``"none"`` (replay only), ``"once"`` (record the
+    fixture set when it is missing or empty, else replay it), ``"new-episodes"``
+    (forward and record what no fixture matches) or ``"all"`` (forward and
+    re-record everything); default: ``TAPEDECK_MODE``, else ``"none"``. The
+    recording modes write into the one ``fixtures`` directory and forward to
+    ``upstream`` (an emulator's or a sandbox account's endpoint); when ``CI`` is
+    set, tapedeck refuses to record unless ``args`` has ``--allow-record-in-ci``.
     ``verify_signature``: ``"AKID:SECRET"`` to recompute each SigV4 signature
     (passed in the environment, never on the command line). ``binary``: the
     executable (default: see :func:`tapedeck.find_binary`). ``args``: more
-    ``tapedeck replay`` options.
+    ``tapedeck replay`` options (``--no-resign`` for an emulator that does not
+    check signatures, ``--keep-header``, …).
 
     >>> with Replay() as server:                      # doctest: +SKIP
     ...     os.environ["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = server.url
@@ -89,6 +98,8 @@ class Replay:
         *,
         strict: bool = False,
         sequence_end: str | None = None,
+        mode: str | None = None,
+        upstream: str | None = None,
         verify_signature: str | None = None,
         binary: PathLike | None = None,
         args: Iterable[str] = (),
@@ -97,7 +108,11 @@ class Replay:
     ) -> None:
         if sequence_end not in (None, "repeat-last", "error"):
             raise ValueError(f"sequence_end must be 'repeat-last' or 'error', not {sequence_end!r}")
+        if mode not in (None, *MODES):
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         self.fixtures = _sources(fixtures)
+        self.mode = mode
+        self.upstream = upstream
         self.strict = strict
         self.sequence_end = sequence_end
         self._verify_signature = verify_signature
@@ -125,6 +140,10 @@ class Replay:
             cmd += ["--fixtures", source]
         if self.sequence_end:
             cmd += ["--sequence-end", self.sequence_end]
+        if self.mode:
+            cmd += ["--mode", self.mode]
+        if self.upstream:
+            cmd += ["--upstream", self.upstream]
         if self.strict:
             cmd.append("--strict")
         return cmd + self._args

@@ -48,8 +48,8 @@ class Setting:
         return "tapedeck_" + self.name
 
 
-# Adding an option (the record modes, say) is one entry here and, for a server
-# setting, the keyword of the same name on Replay.
+# Adding an option is one entry here and, for a server setting, the keyword of
+# the same name on Replay.
 SETTINGS = (
     Setting(
         "fixtures",
@@ -59,6 +59,20 @@ SETTINGS = (
         default=(),
     ),
     Setting("sequence_end", "what to serve once a sequence is used up", "choice", ("repeat-last", "error")),
+    Setting(
+        "mode",
+        "record mode: none replays only; once records the fixture set when it is missing or empty, "
+        "else replays it; new-episodes forwards to the upstream and records what no fixture matches; "
+        "all forwards and re-records everything [default: TAPEDECK_MODE, else none]",
+        "choice",
+        ("none", "once", "new-episodes", "all"),
+    ),
+    Setting(
+        "upstream",
+        "the endpoint the recording modes forward to: an emulator's URL, or a sandbox account's "
+        "https://cognito-idp.<region>.amazonaws.com",
+        "text",
+    ),
     Setting(
         "strict",
         "fail a test any of whose requests matched no fixture or broke the contract "
@@ -145,6 +159,16 @@ def _settings(request: pytest.FixtureRequest) -> dict[str, Any]:
     return values
 
 
+def _server_environment() -> dict[str, str]:
+    """What the server's environment lacks of what a test's gets: in a recording
+    mode the server re-signs each request with the environment's credentials, so
+    it gets the same dummy ones (which emulators accept) when there are none."""
+    env: dict[str, str] = {}
+    if not any(os.environ.get(v) for v in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE")):
+        env.update(DUMMY_CREDENTIALS)
+    return env
+
+
 class _Servers:
     """The session's servers, one per distinct set of server settings."""
 
@@ -155,7 +179,7 @@ class _Servers:
         server_settings = {s.name: settings[s.name] for s in SETTINGS if s.server}
         key = tuple(sorted(server_settings.items()))
         if key not in self._running:
-            self._running[key] = Replay(**server_settings).start()
+            self._running[key] = Replay(**server_settings, env=_server_environment()).start()
         return self._running[key]
 
     def stop_all(self) -> None:

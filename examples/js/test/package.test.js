@@ -4,7 +4,10 @@
 // strict stop() rejects, and no server outlives stop() or its SIGKILLed parent.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { test } from "node:test";
@@ -99,6 +102,57 @@ test("fixtures and sequenceEnd reach the server; stop() resolves to the report a
   assert.equal(report.clean, false);
   assert.equal(alive(server.pid), false);
   assert.equal(await server.stop(), report, "stop() again: the same report");
+});
+
+/** An awsJson endpoint on 127.0.0.1 answering every request with UserNotFoundException, counting them. */
+async function fakeUpstream() {
+  const upstream = { requests: 0, url: "", close: () => {} };
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      upstream.requests += 1;
+      res.writeHead(400, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": "UserNotFoundException:" });
+      res.end('{"__type":"UserNotFoundException","message":"User does not exist."}');
+    });
+  });
+  await new Promise((done) => server.listen(0, "127.0.0.1", () => done(undefined)));
+  const address = /** @type {import("node:net").AddressInfo} */ (server.address());
+  upstream.url = `http://127.0.0.1:${address.port}`;
+  upstream.close = () => server.close();
+  return upstream;
+}
+
+test("mode and upstream reach the server: new-episodes records and serves what it recorded", async () => {
+  const upstream = await fakeUpstream();
+  const cassette = mkdtempSync(join(tmpdir(), "tapedeck-cassette-"));
+  try {
+    // Recording here is deliberate: CI must not stop it; the fake checks no signature.
+    const recording = { env: { CI: "" }, args: ["--no-resign", "--keep-usernames"] };
+    const server = await startReplay({ fixtures: cassette, mode: "new-episodes", upstream: upstream.url, ...recording });
+    for (let i = 0; i < 3; i++) assert.equal((await forget(server.url, "tapedeck-newcomer")).status, 400);
+    const outcomes = (await server.journal()).entries.map((e) => e.outcome);
+    assert.deepEqual(outcomes, ["forwarded", "matched", "matched"]);
+    await server.stop();
+    assert.equal(upstream.requests, 1);
+    assert.equal(readdirSync(cassette).length, 1);
+
+    // once: the set exists now, so it is replayed, even in CI.
+    const again = await startReplay({ fixtures: cassette, mode: "once", upstream: upstream.url, env: { CI: "true" } });
+    assert.equal((await forget(again.url, "tapedeck-newcomer")).status, 400);
+    await again.assertClean();
+    await again.stop();
+    assert.equal(upstream.requests, 1);
+
+    // A run that would record is refused when CI is set.
+    await assert.rejects(
+      startReplay({ fixtures: join(cassette, "missing"), mode: "once", upstream: upstream.url, env: { CI: "true" } }),
+      /exited with 2 before listening; its log:\n.*CI is set: .*--allow-record-in-ci/s,
+    );
+    await assert.rejects(startReplay({ mode: /** @type {any} */ ("record") }), /mode must be one of none, once, new-episodes, all/);
+  } finally {
+    upstream.close();
+    rmSync(cassette, { recursive: true, force: true });
+  }
 });
 
 test("strict: stop() rejects with the readable report", async () => {

@@ -239,6 +239,7 @@ pub fn serve(req: &FuzzRequest) -> Served {
                 target: target.as_deref(),
                 json: json.as_ref(),
                 raw: &req.body,
+                bindings: None,
             };
             let near = nearmiss::nearest(state.index.fixtures().iter(), &probe, 3);
             assert!(near.len() <= 3);

@@ -1,10 +1,13 @@
-//! The admin API under `/__tapedeck/`: `health`, `fixtures`, `journal` (GET) and
-//! `reset` (POST; rewinds sequences and starts a new journal window, or only
-//! one of them with `?only=sequences` / `?only=journal`). `journal` shows the
-//! window (its `totals` and `entries`) and the run's counters (`run`, which a
-//! reset never clears); `journal?format=text` is the [`super::readable`]
-//! report of the window, with its problem count in `x-tapedeck-problems`.
-//! Admin requests are not journaled and never match fixtures.
+//! The admin API under `/__tapedeck/`: `health`, `fixtures`, `journal`,
+//! `bindings` (GET) and `reset` (POST; rewinds sequences, forgets bindings and
+//! starts a new journal window, or only one of them with `?only=sequences`,
+//! `?only=bindings` or `?only=journal`). `journal` shows the window (its
+//! `totals` and `entries`) and the run's counters (`run`, which a reset never
+//! clears); `journal?format=text` is the [`super::readable`] report of the
+//! window, with its problem count in `x-tapedeck-problems`. `bindings` lists
+//! each bound pseudonym with the request that bound it and the length of its
+//! value, never the value. Admin requests are not journaled and never match
+//! fixtures.
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Response, StatusCode};
@@ -76,17 +79,22 @@ pub async fn handle(replay: &Replay, req: hyper::Request<Incoming>) -> Response<
                 &json!({ "error": format!("unknown journal option '{other}': use no query (JSON), ?format=json or ?format=text") }),
             ),
         },
+        (&Method::GET, "bindings") => respond(StatusCode::OK, &replay.bindings.list()),
         (&Method::POST, "reset") => match req.uri().query() {
             None | Some("") => {
                 replay.reset();
                 respond(
                     StatusCode::OK,
-                    &json!({ "reset": ["sequences", "journal"] }),
+                    &json!({ "reset": ["sequences", "bindings", "journal"] }),
                 )
             }
             Some("only=sequences") => {
                 replay.index.reset();
                 respond(StatusCode::OK, &json!({ "reset": ["sequences"] }))
+            }
+            Some("only=bindings") => {
+                replay.bindings.reset();
+                respond(StatusCode::OK, &json!({ "reset": ["bindings"] }))
             }
             Some("only=journal") => {
                 replay.journal.reset();
@@ -94,16 +102,16 @@ pub async fn handle(replay: &Replay, req: hyper::Request<Incoming>) -> Response<
             }
             Some(other) => respond(
                 StatusCode::BAD_REQUEST,
-                &json!({ "error": format!("unknown reset option '{other}': use no query (both), ?only=sequences or ?only=journal") }),
+                &json!({ "error": format!("unknown reset option '{other}': use no query (all three), ?only=sequences, ?only=bindings or ?only=journal") }),
             ),
         },
-        (_, "health" | "fixtures" | "journal" | "reset") => respond(
+        (_, "health" | "fixtures" | "journal" | "bindings" | "reset") => respond(
             StatusCode::METHOD_NOT_ALLOWED,
-            &json!({ "error": format!("{} is not allowed here: use GET for health, fixtures and journal, POST for reset", req.method()) }),
+            &json!({ "error": format!("{} is not allowed here: use GET for health, fixtures, journal and bindings, POST for reset", req.method()) }),
         ),
         _ => respond(
             StatusCode::NOT_FOUND,
-            &json!({ "error": format!("unknown admin route '{}'; try {PREFIX}health, {PREFIX}fixtures, {PREFIX}journal or POST {PREFIX}reset", req.uri().path()) }),
+            &json!({ "error": format!("unknown admin route '{}'; try {PREFIX}health, {PREFIX}fixtures, {PREFIX}journal, {PREFIX}bindings or POST {PREFIX}reset", req.uri().path()) }),
         ),
     }
 }

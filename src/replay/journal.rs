@@ -21,6 +21,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use super::bind::Used;
 use super::index::Prepared;
 use super::nearmiss::NearMiss;
 use super::slot::Slot;
@@ -94,6 +95,11 @@ pub struct Entry<F = String> {
     #[serde(flatten)]
     pub outcome: Outcome<F>,
     pub violations: Vec<Violation>,
+    /// The pseudonyms of the matched fixture's request that this request
+    /// bound or used (where, which, whether newly), never their values; empty
+    /// (and not shown) for a fixture without any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bindings: Vec<Used>,
 }
 
 impl<F> Entry<F> {
@@ -168,6 +174,7 @@ impl Entry<FixtureNo> {
                 },
             },
             violations: self.violations.clone(),
+            bindings: self.bindings.clone(),
         }
     }
 }
@@ -382,6 +389,7 @@ mod tests {
             status: 200,
             outcome,
             violations,
+            bindings: Vec::new(),
         }
     }
 
@@ -483,6 +491,7 @@ mod tests {
                 of: 3,
             },
             violations: vec![],
+            bindings: vec![],
         };
         assert!(
             std::mem::size_of::<Slot>() <= 40,
@@ -531,6 +540,7 @@ mod tests {
                 message: "m".into(),
             },
             violations: vec![Violation::new("awsjson/content-type", "m")],
+            bindings: vec![],
         });
         assert_eq!(
             serde_json::to_value(j.entries(&[])).unwrap(),

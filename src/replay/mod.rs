@@ -4,12 +4,15 @@
 //! Data flows one way: bytes → [`crate::net`] (limits) → [`checks`] (awsJson
 //! envelope, model validation, SigV4) → canonical key → [`index`] (one hash
 //! lookup, sequences) → recorded bytes out; on a miss, [`nearmiss`] explains what
-//! differs. Every request lands in the [`journal`], in two parts: its window,
-//! which [`admin`] shows (as JSON, or as [`readable`] text) and
-//! `POST /__tapedeck/reset` clears, and the run, which no reset touches and
-//! [`report`] writes out at shutdown (and `--strict` judges).
+//! differs. Fixtures whose requests hold pseudonyms or placeholders are found
+//! by a normalised key and matched by [`bind`]ing, which also gives the bound
+//! values back in their responses. Every request lands in the [`journal`], in
+//! two parts: its window, which [`admin`] shows (as JSON, or as [`readable`]
+//! text) and `POST /__tapedeck/reset` clears, and the run, which no reset
+//! touches and [`report`] writes out at shutdown (and `--strict` judges).
 
 pub mod admin;
+pub mod bind;
 pub mod checks;
 pub mod index;
 pub mod journal;

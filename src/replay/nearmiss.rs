@@ -18,6 +18,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::bind::{Bindings, Holds, Slots};
 use super::index::Prepared;
 use crate::contract::model;
 use crate::fixture::sensitive::{self, masked, Masker, Side, Source};
@@ -37,6 +38,11 @@ pub struct FieldDiff {
     /// shown masked where they could hurt.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sensitive: Option<String>,
+    /// Why a pseudonym of the fixture cannot stand for the request's value in
+    /// this run (it is bound to another one, or the value to another
+    /// pseudonym); never the value itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binding: Option<String>,
 }
 
 /// A fixture close to a request.
@@ -59,6 +65,9 @@ pub struct Probe<'a> {
     pub target: Option<&'a str>,
     pub json: Option<&'a Value>,
     pub raw: &'a [u8],
+    /// The run's bindings: where a fixture holds a pseudonym, a request's
+    /// value differs only when they forbid it. `None`: it never does.
+    pub bindings: Option<&'a Bindings>,
 }
 
 /// The `limit` fixtures nearest to `probe`, with sensitive values hidden.
@@ -163,6 +172,7 @@ fn compare(p: &Prepared, probe: &Probe<'_>) -> NearMiss {
             expected: text(&fx.request.method),
             got: text(probe.method),
             sensitive: None,
+            binding: None,
         });
     }
     if fx.request.path != probe.path {
@@ -171,6 +181,7 @@ fn compare(p: &Prepared, probe: &Probe<'_>) -> NearMiss {
             expected: text(&fx.request.path),
             got: text(probe.path),
             sensitive: None,
+            binding: None,
         });
     }
     let expected_target = fx.request_header("x-amz-target");
@@ -181,10 +192,16 @@ fn compare(p: &Prepared, probe: &Probe<'_>) -> NearMiss {
             expected: expected_target.and_then(text),
             got: probe.target.and_then(text),
             sensitive: None,
+            binding: None,
         });
     }
     match (fx.request.body.json(), probe.json) {
-        (Some(expected), Some(got)) => diff_values("", Some(&expected), Some(got), &mut diff),
+        (Some(expected), Some(got)) => {
+            diff_values("", Some(&expected), Some(got), &mut diff);
+            if let Some(slots) = &p.slots {
+                by_binding(&mut diff, slots, got, probe.bindings);
+            }
+        }
         (expected, got) => {
             let fixture_bytes = fx.request.body.bytes().unwrap_or_default();
             if fixture_bytes.as_ref() != probe.raw {
@@ -197,6 +214,7 @@ fn compare(p: &Prepared, probe: &Probe<'_>) -> NearMiss {
                         .cloned()
                         .or_else(|| text(&String::from_utf8_lossy(probe.raw))),
                     sensitive: None,
+                    binding: None,
                 });
             }
         }
@@ -208,6 +226,29 @@ fn compare(p: &Prepared, probe: &Probe<'_>) -> NearMiss {
         distance: diff.iter().map(edit_distance).sum(),
         diff,
     }
+}
+
+/// At the places of a fixture where recording replaced a value, another value
+/// is no difference — a placeholder takes any, a pseudonym any the run's
+/// bindings allow — unless the bindings forbid it: then the field says why.
+fn by_binding(diff: &mut Vec<FieldDiff>, slots: &Slots, got: &Value, bindings: Option<&Bindings>) {
+    let conflicts = bindings.map_or_else(Vec::new, |b| b.conflicts(slots, got));
+    diff.retain_mut(|d| match slots.at(&d.field).map(|p| &p.holds) {
+        Some(Holds::Placeholder) => !d.got.as_ref().is_some_and(Value::is_string),
+        Some(Holds::Pseudonym(_)) => {
+            if !d.got.as_ref().is_some_and(Value::is_string) {
+                return true;
+            }
+            match conflicts.iter().find(|(at, _)| *at == d.field) {
+                Some((_, c)) => {
+                    d.binding = Some(c.explain());
+                    true
+                }
+                None => false,
+            }
+        }
+        _ => true,
+    });
 }
 
 fn diff_values(
@@ -242,6 +283,7 @@ fn diff_values(
             expected: e.cloned(),
             got: g.cloned(),
             sensitive: None,
+            binding: None,
         }),
         _ => {}
     }

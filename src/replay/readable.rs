@@ -127,6 +127,9 @@ fn field(out: &mut String, d: &FieldDiff) {
     let _ = writeln!(out, "    {}", d.field);
     let _ = writeln!(out, "      expected: {}", value(d.expected.as_ref()));
     let _ = writeln!(out, "      got:      {}", value(d.got.as_ref()));
+    if let Some(why) = &d.binding {
+        let _ = writeln!(out, "      binding:  {why}");
+    }
 }
 
 fn fields(diff: &[FieldDiff]) -> String {
@@ -173,6 +176,7 @@ mod tests {
             status,
             outcome,
             violations,
+            bindings: Vec::new(),
         }
     }
 
@@ -191,6 +195,7 @@ mod tests {
             expected,
             got,
             sensitive: None,
+            binding: None,
         }
     }
 

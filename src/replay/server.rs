@@ -14,8 +14,9 @@ use hyper::body::Incoming;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
+use super::bind::{Bindings, Slots, Used};
 use super::checks::{self, Inspected};
-use super::index::{EndPolicy, Found, Index, Lookup};
+use super::index::{EndPolicy, Found, Index, Lookup, Prepared};
 use super::journal::{self, Entry, FixtureNo, Journal, Outcome, Violation};
 use super::nearmiss::{self, Probe};
 use super::sigv4::Credentials;
@@ -59,6 +60,8 @@ impl Default for Settings {
 pub struct Replay {
     pub index: Index,
     pub journal: Journal,
+    /// What each pseudonym stands for in this run.
+    pub bindings: Bindings,
     pub settings: Settings,
     answered: AtomicU64,
     /// Notified when `exit_after` requests have been answered.
@@ -69,6 +72,7 @@ impl Replay {
     pub fn new(index: Index, settings: Settings) -> Self {
         Replay {
             journal: Journal::new(settings.journal_capacity),
+            bindings: Bindings::default(),
             index,
             settings,
             answered: AtomicU64::new(0),
@@ -76,11 +80,12 @@ impl Replay {
         }
     }
 
-    /// Rewinds sequences and starts a new journal window. The run goes on:
-    /// its counters and unclean requests (what `--strict`, the report and
-    /// JUnit use) and the count towards `exit_after` are kept.
+    /// Rewinds sequences, forgets bindings and starts a new journal window.
+    /// The run goes on: its counters and unclean requests (what `--strict`,
+    /// the report and JUnit use) and the count towards `exit_after` are kept.
     pub fn reset(&self) {
         self.index.reset();
+        self.bindings.reset();
         self.journal.reset();
     }
 
@@ -107,6 +112,7 @@ impl Replay {
             status: 0,
             outcome,
             violations,
+            bindings: Vec::new(),
         };
         let body = match net::read_request_body(&parts.headers, body).await {
             Ok(b) => b,
@@ -146,16 +152,43 @@ impl Replay {
             }
         };
         let added = match (loaded, self.settings.forward_all) {
-            (None, false) => self.index.added(),
-            _ => None,
+            (_, true) => None,
+            (Some(f), false) if f.slots().is_none() => None,
+            _ => self.index.added(),
         };
-        let found = loaded.or_else(|| {
+        let exact = loaded.or_else(|| {
             let added = &added.as_deref()?.index;
             added.find_request(method, path, target_str, &body, parsed.as_ref())
         });
         let json = match sent {
             Some((_, recorded)) => Some(recorded),
             None => parsed.as_ref(),
+        };
+        // A fixture whose request holds pseudonyms or placeholders matches by
+        // binding, chosen among those that differ from the request only there.
+        let mut used: Vec<Used> = Vec::new();
+        let found = match (exact, json) {
+            (Some(f), _) if f.slots().is_none() => Some(f),
+            (exact, Some(body))
+                if exact.is_some()
+                    || self.index.has_slots()
+                    || added.as_deref().is_some_and(|a| a.index.has_slots()) =>
+            {
+                let mut candidates = self.index.candidates(method, path, target_str, body, exact);
+                if let Some(a) = added.as_deref() {
+                    for f in a.index.candidates(method, path, target_str, body, None) {
+                        if !candidates.iter().any(|c| c.same(&f)) {
+                            candidates.push(f);
+                        }
+                    }
+                }
+                let slots: Vec<&Slots> = candidates.iter().filter_map(|f| f.slots()).collect();
+                self.bindings.choose(&slots, body, n).map(|(i, bound)| {
+                    used = bound;
+                    candidates[i]
+                })
+            }
+            (exact, _) => exact,
         };
         let journal_target = target
             .as_deref()
@@ -170,9 +203,13 @@ impl Replay {
             body: &body,
             json,
         };
+        // A group's validation is of its recorded body: the request's own
+        // when it matched exactly, not when it matched by binding.
         let known = checks::Known {
             operation: found.and_then(|f| f.operation()),
-            validation: found.and_then(|f| f.validation()),
+            validation: found
+                .filter(|f| f.slots().is_none())
+                .and_then(|f| f.validation()),
         };
         let checked = checks::check_all(&inspected, self.settings.verify.as_ref(), known);
         let operation = checked.operation;
@@ -205,7 +242,7 @@ impl Replay {
                     position,
                     of: len,
                 };
-                (outcome, recorded_response(prepared))
+                (outcome, self.recorded_response(prepared))
             }
             Lookup::Exhausted { len, last, policy } => {
                 let message = format!(
@@ -236,9 +273,7 @@ impl Replay {
                 match forwarded {
                     Some(answered) => {
                         if let Some(end) = &self.settings.serve_recorded {
-                            if let Err(e) = self.index.add(answered.recorded, end.clone()) {
-                                tracing::warn!("recorded, but not served in this run: {e}");
-                            }
+                            self.serve_recorded(answered.recorded, end.clone(), json, n);
                         }
                         let detail = answered.note;
                         (Outcome::Forwarded { detail }, answered.response)
@@ -247,7 +282,57 @@ impl Replay {
                 }
             }
         };
-        self.finish(journaled(journal_target, outcome, violations), response)
+        let mut entry = journaled(journal_target, outcome, violations);
+        entry.bindings = used;
+        self.finish(entry, response)
+    }
+
+    /// Serves fixtures recorded in this run from now on, their pseudonyms
+    /// bound to the values of the request (`json`) they were recorded from.
+    fn serve_recorded(
+        &self,
+        recorded: Vec<(std::path::PathBuf, crate::fixture::Fixture)>,
+        end: EndPolicy,
+        json: Option<&Value>,
+        n: u64,
+    ) {
+        let slots: Vec<Slots> = recorded
+            .iter()
+            .filter_map(|(_, f)| {
+                let op = f
+                    .request_header("x-amz-target")
+                    .and_then(crate::contract::model::operation_for_target)?;
+                Slots::of(op, &*f.request.body.json()?)
+            })
+            .collect();
+        if let Err(e) = self.index.add(recorded, end) {
+            tracing::warn!("recorded, but not served in this run: {e}");
+            return;
+        }
+        if let Some(json) = json {
+            for s in &slots {
+                self.bindings.bind_recorded(s, json, n);
+            }
+        }
+    }
+
+    /// The recorded response, with a fresh request id, and the values bound
+    /// to the pseudonyms it mentions given back. hyper adds `Date` and the
+    /// correct `Content-Length`.
+    fn recorded_response(&self, p: &Prepared) -> Response<Full<Bytes>> {
+        let Some(mentions) = &p.mentions else {
+            return recorded_response(p);
+        };
+        let values = self.bindings.values(mentions.names());
+        let body = mentions
+            .body(&p.body, &values)
+            .unwrap_or_else(|| p.body.clone());
+        let mut resp = Response::new(Full::new(body));
+        *resp.status_mut() = p.status;
+        let mut headers = p.response_headers(request_id());
+        mentions.headers(&mut headers, &values);
+        *resp.headers_mut() = headers;
+        resp
     }
 
     /// The near-miss answer to a request no fixture matches.
@@ -263,6 +348,7 @@ impl Replay {
             target,
             json: req.json,
             raw: req.body,
+            bindings: Some(&self.bindings),
         };
         let near = nearmiss::nearest(
             self.index.fixtures().iter(),
@@ -329,7 +415,7 @@ fn recorded_as_is(found: Option<Found<'_>>, headers: &http::HeaderMap) -> bool {
 
 /// The recorded response, with a fresh request id. hyper adds `Date` and the
 /// correct `Content-Length`.
-fn recorded_response(p: &super::index::Prepared) -> Response<Full<Bytes>> {
+fn recorded_response(p: &Prepared) -> Response<Full<Bytes>> {
     let mut resp = Response::new(Full::new(p.body.clone()));
     *resp.status_mut() = p.status;
     *resp.headers_mut() = p.response_headers(request_id());

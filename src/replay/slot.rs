@@ -45,7 +45,7 @@ impl Slot {
         else {
             return None;
         };
-        if !entry.violations.is_empty() {
+        if !entry.violations.is_empty() || !entry.bindings.is_empty() {
             return None;
         }
         let small = |n: usize| u32::try_from(n).ok();
@@ -93,6 +93,7 @@ impl Slot {
                         of: of as usize,
                     },
                     violations: Vec::new(),
+                    bindings: Vec::new(),
                 }
             }
         }

@@ -52,6 +52,8 @@ mod replay_wrappers;
 mod net_limits;
 // `replay --mode`: none, once, new-episodes, all; TAPEDECK_MODE; the CI guard.
 mod modes;
+// Replay honours what record replaced: pseudonyms bind, placeholders match, values come back.
+mod bindings;
 
 // The recording proxy end to end against wiremock, TLS and misbehaving upstreams.
 mod record_proxy;

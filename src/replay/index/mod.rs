@@ -41,6 +41,7 @@ use crate::contract::validate::{validate, Validation};
 use crate::fixture::set::{SequenceEnd, SetOrigin};
 use crate::fixture::store::LoadedFixture;
 use crate::fixture::{Fixture, RequestKey};
+use crate::replay::bind::{slots, Mentions, Slots};
 
 /// Headers that are never part of the contract: replay regenerates them.
 pub const VOLATILE_HEADERS: [&str; 6] = [
@@ -77,6 +78,12 @@ pub struct Prepared {
     /// answer with (its modelled errors and the common AWS errors): the
     /// `model/error-type` violation reported when the fixture is served.
     pub unmodelled_error: Option<Box<str>>,
+    /// Where its request holds what recording replaced (pseudonyms,
+    /// placeholders); `None` for a literal request, matched exactly.
+    pub slots: Option<Box<Slots>>,
+    /// The pseudonyms its response mentions, given back bound; `None` when it
+    /// mentions none.
+    pub mentions: Option<Box<Mentions>>,
 }
 
 impl Prepared {
@@ -128,6 +135,17 @@ impl<'a> Found<'a> {
     /// The operation this group's target names, if it names one of the model.
     pub fn operation(&self) -> Option<&'static Operation> {
         self.group.operation
+    }
+
+    /// Where the group's request holds what recording replaced, if anywhere:
+    /// such a group matches by binding ([`crate::replay::bind`]).
+    pub fn slots(&self) -> Option<&'a Slots> {
+        self.group.entries[0].slots.as_deref()
+    }
+
+    /// Whether `self` and `other` are the same group.
+    pub fn same(&self, other: &Found<'_>) -> bool {
+        std::ptr::eq(self.group, other.group)
     }
 
     /// The fixture to answer with; advances the sequence.
@@ -238,6 +256,11 @@ pub struct Index {
     by_key: KeyMap<usize>,
     /// Recorded JSON bodies, for [`Index::find_sent`] and [`Index::find_value`].
     bodies: Bodies,
+    /// The groups with slots by normalised key, in recording order: see
+    /// [`Index::candidates`].
+    by_norm: KeyMap<Vec<usize>>,
+    /// The targets of the groups with slots.
+    slot_targets: Vec<Box<str>>,
     all: Vec<Arc<Prepared>>,
     /// Whether anything was [added](Index::add), so that a miss need not take
     /// the lock of `added` when nothing was.
@@ -335,8 +358,16 @@ impl Index {
         let mut groups: KeyMap<Vec<(usize, Arc<Prepared>)>> = KeyMap::default();
         let mut all = Vec::with_capacity(fixtures.len());
         let mut shared = SharedHeaders::default();
+        // When each fixture was recorded: the order of groups with slots.
+        let mut recorded_at: HashMap<usize, String> = HashMap::new();
         for loaded in fixtures {
             let key = RequestKey::of(&loaded.fixture);
+            if let crate::fixture::Provenance::Recorded {
+                recorded_at: at, ..
+            } = &loaded.fixture.provenance
+            {
+                recorded_at.insert(first_number + all.len(), at.clone());
+            }
             let (rank, _) = policies[&loaded.set];
             let number = first_number + all.len();
             let prepared = Arc::new(prepare(loaded, number, &mut shared, leftovers)?);
@@ -352,6 +383,8 @@ impl Index {
         let mut by_key = KeyMap::with_capacity_and_hasher(groups.len(), Default::default());
         let mut bodies = Bodies::default();
         let mut shadowed = 0;
+        let mut by_norm: KeyMap<Vec<usize>> = KeyMap::default();
+        let mut slot_targets: Vec<Box<str>> = Vec::new();
         for (key, mut entries) in groups {
             // Each set's fixtures of this key, the first set's first: it
             // answers, the others are shadowed (but must be sound sequences).
@@ -384,6 +417,20 @@ impl Index {
                 let target = p.fixture.request_header("x-amz-target").unwrap_or_default();
                 bodies.add(at, target, p);
             }
+            if let (Some(_), Some(op), Some(body)) =
+                (&entries[0].1.slots, operation, first.request.body.json())
+            {
+                let request = &first.request;
+                let target = op.target.as_str();
+                if let Some(norm) =
+                    slots::normalised_key(&request.method, &request.path, target, op, &body)
+                {
+                    by_norm.entry(norm).or_default().push(at);
+                    if !slot_targets.iter().any(|t| &**t == target) {
+                        slot_targets.push(target.into());
+                    }
+                }
+            }
             built.push(Group {
                 entries: entries.into_iter().map(|(_, p)| p).collect(),
                 cursor: AtomicUsize::new(0),
@@ -394,14 +441,63 @@ impl Index {
             });
             by_key.insert(key, at);
         }
+        // Recording order: when the group's first fixture was recorded (an
+        // authored one counts as earliest), then its id.
+        for candidates in by_norm.values_mut() {
+            candidates.sort_by_cached_key(|&g| {
+                let p = &built[g].entries[0];
+                let at = recorded_at.get(&p.number).cloned().unwrap_or_default();
+                (at, p.fixture.id.clone())
+            });
+        }
         Ok(Index {
             groups: built,
             shadowed,
             by_key,
             bodies,
+            by_norm,
+            slot_targets,
             all,
             ..Index::default()
         })
+    }
+
+    /// The groups whose requests hold pseudonyms or placeholders and are the
+    /// same as this request but for what their places hold, in the order to
+    /// try them: `first` (the group found by the exact lookups, if it has
+    /// slots) first, then recording order. Empty when no group with slots
+    /// has this target, without looking at the body.
+    pub fn candidates<'a>(
+        &'a self,
+        method: &str,
+        path: &str,
+        target: &str,
+        body: &Value,
+        first: Option<Found<'a>>,
+    ) -> Vec<Found<'a>> {
+        let mut out: Vec<Found<'a>> = first.into_iter().filter(|f| f.slots().is_some()).collect();
+        if !self.slot_targets.iter().any(|t| &**t == target) {
+            return out;
+        }
+        let Some(op) = model::operation_for_target(target) else {
+            return out;
+        };
+        let Some(key) = slots::normalised_key(method, path, target, op, body) else {
+            return out;
+        };
+        for &g in self.by_norm.get(&key).into_iter().flatten() {
+            let found = self.found(g);
+            if !out.iter().any(|f| f.same(&found)) {
+                out.push(found);
+            }
+        }
+        out
+    }
+
+    /// Whether any fixture's request holds pseudonyms or placeholders (of
+    /// those loaded at start-up; see [`Index::added`] for the others).
+    pub fn has_slots(&self) -> bool {
+        !self.slot_targets.is_empty()
     }
 
     /// The fixtures recorded for a request key, if any.

@@ -12,6 +12,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use super::{IndexError, Prepared, REQUEST_ID, VOLATILE_HEADERS};
 use crate::fixture::store::LoadedFixture;
 use crate::fixture::{Fixture, Headers, Provenance};
+use crate::replay::bind::{Mentions, Slots};
 
 /// Response header maps already built, by their recorded headers: a corpus of
 /// thousands of fixtures has a handful of distinct header sets.
@@ -147,6 +148,13 @@ pub(super) fn prepare(
         response_headers: std::mem::take(&mut fixture.response.headers),
         response_body: std::mem::take(&mut fixture.response.body),
     };
+    let slots = fixture
+        .request_header("x-amz-target")
+        .and_then(crate::contract::model::operation_for_target)
+        .zip(fixture.request.body.json())
+        .and_then(|(op, body)| Slots::of(op, &body))
+        .map(Box::new);
+    let mentions = Mentions::of(&body, &headers).map(Box::new);
     let kept = Prepared {
         number,
         fixture: Arc::new(fixture.clone()),
@@ -156,6 +164,8 @@ pub(super) fn prepare(
         body: Bytes::from(body),
         template,
         unmodelled_error,
+        slots,
+        mentions,
     };
     // Only fails once `Index::build` has stopped listening, when freeing here is fine.
     let _ = leftovers.send(Leftover {

@@ -1,0 +1,184 @@
+//! Where a fixture's request holds what recording replaced, and the
+//! normalised key that finds such fixtures in one hash probe.
+//!
+//! Every string at a sensitive path of the operation's input (the model's
+//! [`Operation::sensitive_input`], walked by [`leaves`]) is a *place*. In a
+//! fixture, a place holds a pseudonym (an identifier the recorder replaced),
+//! a placeholder (a secret it replaced) or a literal (an authored
+//! `tapedeck-ghost`, an inert `true`). A fixture with at least one pseudonym
+//! or placeholder has [`Slots`] and is matched by binding; any other is
+//! literal and matched exactly, as before.
+//!
+//! The normalised body has every place's string replaced by [`MARK`]: a
+//! request and a fixture that differ only in what their places hold have the
+//! same normalised key.
+
+use serde_json::Value;
+
+use crate::contract::model::Operation;
+use crate::fixture::sensitive::{leaves, recognise, Recognised, Side, Spot};
+use crate::fixture::RequestKey;
+
+/// What every place holds in a normalised body.
+pub const MARK: &str = "\u{0}tapedeck:sensitive\u{0}";
+
+/// What a place of a fixture's request holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Holds {
+    /// A pseudonym: it stands for whatever value the client sends there,
+    /// the same value wherever it recurs in a run.
+    Pseudonym(Box<str>),
+    /// A placeholder: any value matches, and nothing is bound.
+    Placeholder,
+    /// An ordinary value: the request must hold the same.
+    Literal(Box<str>),
+}
+
+/// One place: a sensitive string of a fixture's request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// RFC 6901 pointer into the request body (`/AuthParameters/USERNAME`).
+    pub pointer: Box<str>,
+    pub holds: Holds,
+}
+
+/// The places of a fixture's request that recording replaced, and its others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slots {
+    pub places: Box<[Place]>,
+}
+
+impl Slots {
+    /// The slots of a fixture's request body for `op`; `None` when no place
+    /// holds a pseudonym or a placeholder (a literal fixture).
+    pub fn of(op: &'static Operation, body: &Value) -> Option<Slots> {
+        let places: Vec<Place> = leaves(Some(op), Side::Request, body)
+            .into_iter()
+            .filter_map(|leaf| {
+                let Spot::Value(Value::String(s)) = leaf.spot else {
+                    return None;
+                };
+                let holds = match recognise(s) {
+                    Some(Recognised::Pseudonym(_)) => Holds::Pseudonym(s.as_str().into()),
+                    Some(Recognised::Placeholder(_)) => Holds::Placeholder,
+                    None => Holds::Literal(s.as_str().into()),
+                };
+                Some(Place {
+                    pointer: leaf.pointer.into_boxed_str(),
+                    holds,
+                })
+            })
+            .collect();
+        places
+            .iter()
+            .any(|p| !matches!(p.holds, Holds::Literal(_)))
+            .then(|| Slots {
+                places: places.into_boxed_slice(),
+            })
+    }
+
+    /// Whether any place holds a pseudonym (and so binds).
+    pub fn binds(&self) -> bool {
+        self.places
+            .iter()
+            .any(|p| matches!(p.holds, Holds::Pseudonym(_)))
+    }
+
+    /// The place at `pointer`, if it is one.
+    pub fn at(&self, pointer: &str) -> Option<&Place> {
+        self.places.iter().find(|p| &*p.pointer == pointer)
+    }
+}
+
+/// `body` with the string of every place replaced by [`MARK`]; `None` when it
+/// has no place.
+pub fn normalised(op: &'static Operation, body: &Value) -> Option<Value> {
+    let pointers: Vec<String> = leaves(Some(op), Side::Request, body)
+        .into_iter()
+        .filter(|l| matches!(l.spot, Spot::Value(Value::String(_))))
+        .map(|l| l.pointer)
+        .collect();
+    if pointers.is_empty() {
+        return None;
+    }
+    let mut out = body.clone();
+    for p in pointers {
+        if let Some(v) = out.pointer_mut(&p) {
+            *v = Value::String(MARK.to_owned());
+        }
+    }
+    Some(out)
+}
+
+/// The normalised key of a request: its canonical key with every place's
+/// string replaced by [`MARK`]; `None` when it has no place.
+pub fn normalised_key(
+    method: &str,
+    path: &str,
+    target: &str,
+    op: &'static Operation,
+    body: &Value,
+) -> Option<RequestKey> {
+    normalised(op, body).map(|b| RequestKey::from_json(method, path, target, &b))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::contract::model;
+    use crate::fixture::sensitive::{placeholder, pseudonym};
+
+    fn op(name: &str) -> &'static Operation {
+        model::get().operation(name).unwrap()
+    }
+
+    #[test]
+    fn recorded_places_are_slots_and_authored_ones_literal() {
+        let user = pseudonym("alice", None);
+        let password = placeholder("PasswordType", None, None, "hunter2!");
+        let body = json!({
+            "UserPoolId": "us-east-1_A",
+            "Username": user,
+            "TemporaryPassword": password,
+            "UserAttributes": [{"Name": "email_verified", "Value": "true"}]
+        });
+        let slots = Slots::of(op("AdminCreateUser"), &body).unwrap();
+        let places: Vec<(&str, &Holds)> = slots
+            .places
+            .iter()
+            .map(|p| (&*p.pointer, &p.holds))
+            .collect();
+        assert!(places.contains(&("/Username", &Holds::Pseudonym(user.as_str().into()))));
+        assert!(places.contains(&("/TemporaryPassword", &Holds::Placeholder)));
+        assert!(places.contains(&("/UserAttributes/0/Value", &Holds::Literal("true".into()))));
+        assert!(slots.binds());
+
+        let authored =
+            json!({"UserPoolId": "us-east-1_A", "Username": "tapedeck-ghost", "DeviceKey": "k_1"});
+        assert_eq!(Slots::of(op("AdminForgetDevice"), &authored), None);
+    }
+
+    #[test]
+    fn requests_differing_only_in_places_share_a_normalised_key() {
+        let forget = op("AdminForgetDevice");
+        let key = |b: &Value| normalised_key("POST", "/", &forget.target, forget, b).unwrap();
+        let a = json!({"UserPoolId": "us-east-1_A", "Username": "alice", "DeviceKey": "k_1"});
+        let b = json!({"DeviceKey": "k_1", "Username": pseudonym("bob", None), "UserPoolId": "us-east-1_A"});
+        let c = json!({"UserPoolId": "us-east-1_B", "Username": "alice", "DeviceKey": "k_1"});
+        assert_eq!(key(&a), key(&b));
+        assert_ne!(key(&a), key(&c));
+        // A number where a string belongs is not a place: it stays in the key.
+        let d = json!({"UserPoolId": "us-east-1_A", "Username": 7, "DeviceKey": "k_1"});
+        assert_eq!(normalised(forget, &d), None);
+        // Map entries are places one by one; their keys stay.
+        let auth = op("AdminInitiateAuth");
+        let e = json!({"AuthParameters": {"USERNAME": "alice", "PASSWORD": "x"}});
+        let n = normalised(auth, &e).unwrap();
+        assert_eq!(
+            n,
+            json!({"AuthParameters": {"USERNAME": MARK, "PASSWORD": MARK}})
+        );
+    }
+}

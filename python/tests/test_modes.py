@@ -60,7 +60,7 @@ def upstream() -> Iterator[Upstream]:
 
 # Recording runs here are deliberate: CI must not stop them, and the fake
 # upstream checks no signature.
-RECORDING = {"env": {"CI": ""}, "args": ["--no-resign", "--keep-usernames"]}
+RECORDING = {"env": {"CI": ""}, "args": ["--no-resign"]}
 
 
 def outcomes(server: Replay) -> list[str]:
@@ -76,6 +76,7 @@ def test_once_records_a_missing_set_then_replays_it(tmp_path, upstream):
     files = list(cassette.glob("*.json"))
     assert len(files) == 1
     assert json.loads(files[0].read_text())["request"]["headers"]["x-amz-target"].endswith(".AdminForgetDevice")
+    assert "tapedeck-newcomer" not in files[0].read_text(), "the username is recorded as a pseudonym"
 
     # The set exists now: replayed, the upstream is not asked, even in CI.
     with Replay(fixtures=cassette, mode="once", upstream=upstream.url, env={"CI": "true"}) as server:

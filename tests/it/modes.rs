@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use crate::support::process::{output_within, Server, BIN};
 use crate::support::*;
+use tapedeck::contract::model;
 use tapedeck::fixture::redact::RedactConfig;
+use tapedeck::fixture::sensitive::pseudonym;
 use tapedeck::fixture::set::SequenceEnd;
 use tapedeck::fixture::store;
 use tapedeck::record::{Proxy, Recorder, RecorderConfig, Signing, Timeouts, Upstream};
@@ -38,10 +40,7 @@ fn proxy(upstream: &MockServer, out: &Path) -> Proxy {
         recorder: Arc::new(Recorder::new(RecorderConfig {
             out: out.to_path_buf(),
             overwrite: false,
-            redact: RedactConfig {
-                keep_usernames: true,
-                ..RedactConfig::default()
-            },
+            redact: RedactConfig::default(),
             endpoint: "upstream".into(),
         })),
         signing: Signing::PassThrough,
@@ -88,7 +87,13 @@ async fn new_episodes_serves_what_it_recorded_in_the_same_run() {
         .json()
         .unwrap()
         .into_owned();
-    assert_eq!(body["Username"], "tapedeck-newcomer");
+    assert_eq!(
+        body["Username"],
+        pseudonym(
+            "tapedeck-newcomer",
+            model::get().shape_named("UsernameType")
+        )
+    );
 
     // The same request again, in the same run: served from what was recorded,
     // key order and spacing aside.
@@ -226,13 +231,8 @@ async fn new_episodes_on_the_command_line_records_into_the_fixtures_directory() 
     let dir = tempfile::tempdir().unwrap();
     let set = dir.path().join("cassette");
     let mut cmd = replay(&["--fixtures", set.to_str().unwrap()]);
-    cmd.args([
-        "--upstream",
-        &upstream.uri(),
-        "--no-resign",
-        "--keep-usernames",
-    ])
-    .env("TAPEDECK_MODE", "new-episodes");
+    cmd.args(["--upstream", &upstream.uri(), "--no-resign"])
+        .env("TAPEDECK_MODE", "new-episodes");
     let server = Server::spawn(cmd, dir.path().join("replay.log"));
     let http = client();
     for _ in 0..3 {
@@ -285,12 +285,7 @@ async fn once_records_a_missing_set_then_replays_it() {
     // Missing: every request is forwarded and recorded, a repeated one too,
     // so the set keeps the sequence the upstream answered.
     let mut cmd = replay(&["--mode", "once", "--fixtures", set_arg]);
-    cmd.args([
-        "--upstream",
-        &upstream.uri(),
-        "--no-resign",
-        "--keep-usernames",
-    ]);
+    cmd.args(["--upstream", &upstream.uri(), "--no-resign"]);
     let server = Server::spawn(cmd, dir.path().join("record.log"));
     let http = client();
     let statuses = [
@@ -312,13 +307,8 @@ async fn once_records_a_missing_set_then_replays_it() {
 
     // Existing: replayed; the upstream is never asked, even in CI.
     let mut cmd = replay(&["--mode", "once", "--fixtures", set_arg]);
-    cmd.args([
-        "--upstream",
-        &upstream.uri(),
-        "--no-resign",
-        "--keep-usernames",
-    ])
-    .env("CI", "true");
+    cmd.args(["--upstream", &upstream.uri(), "--no-resign"])
+        .env("CI", "true");
     let server = Server::spawn(cmd, dir.path().join("replay.log"));
     let statuses = [
         forget(&http, &server.url, &newcomer()).await.status,
@@ -348,12 +338,7 @@ async fn once_records_an_empty_directory() {
     std::fs::create_dir(&set).unwrap();
     std::fs::write(set.join("tapedeck-set.json"), r#"{"tapedeck_set": 1}"#).unwrap();
     let mut cmd = replay(&["--mode", "once", "--out", set.to_str().unwrap()]);
-    cmd.args([
-        "--upstream",
-        &upstream.uri(),
-        "--no-resign",
-        "--keep-usernames",
-    ]);
+    cmd.args(["--upstream", &upstream.uri(), "--no-resign"]);
     let server = Server::spawn(cmd, dir.path().join("record.log"));
     assert_eq!(forget(&client(), &server.url, GHOST).await.status, 400);
     drop(server);
@@ -373,12 +358,7 @@ async fn all_forwards_everything_and_replaces_what_it_records_again() {
     // A set recorded earlier: the newcomer (a sequence of two) and the ghost.
     let first = forget_then_not_found().await;
     let mut cmd = replay(&["--mode", "all", "--fixtures", set_arg]);
-    cmd.args([
-        "--upstream",
-        &first.uri(),
-        "--no-resign",
-        "--keep-usernames",
-    ]);
+    cmd.args(["--upstream", &first.uri(), "--no-resign"]);
     let server = Server::spawn(cmd, dir.path().join("first.log"));
     let http = client();
     for body in [newcomer(), newcomer(), GHOST.to_owned()] {
@@ -392,7 +372,10 @@ async fn all_forwards_everything_and_replaces_what_it_records_again() {
         .find(|f| {
             std::fs::read_to_string(set.join(f))
                 .unwrap()
-                .contains("tapedeck-ghost")
+                .contains(&pseudonym(
+                    "tapedeck-ghost",
+                    model::get().shape_named("UsernameType"),
+                ))
         })
         .unwrap()
         .clone();
@@ -413,8 +396,7 @@ async fn all_forwards_everything_and_replaces_what_it_records_again() {
         .mount(&second)
         .await;
     let mut cmd = replay(&["--fixtures", set_arg, "--upstream", &second.uri()]);
-    cmd.args(["--no-resign", "--keep-usernames"])
-        .env("TAPEDECK_MODE", "all");
+    cmd.args(["--no-resign"]).env("TAPEDECK_MODE", "all");
     let server = Server::spawn(cmd, dir.path().join("second.log"));
     let answer = forget(&http, &server.url, &newcomer()).await;
     assert_eq!(answer.json()["__type"], "TooManyRequestsException");
@@ -452,7 +434,7 @@ fn in_ci_a_mode_that_reaches_the_upstream_is_refused_unless_allowed() {
         let set = dir.path().join(mode);
         let set_arg = set.to_str().unwrap();
         let mut cmd = replay(&["--mode", mode, "--fixtures", set_arg]);
-        cmd.args(["--upstream", upstream, "--no-resign", "--keep-usernames"])
+        cmd.args(["--upstream", upstream, "--no-resign"])
             .env("CI", "true");
         let (code, err) = run(cmd);
         assert_eq!(code, Some(2), "{mode}: {err}");
@@ -482,7 +464,7 @@ fn in_ci_a_mode_that_reaches_the_upstream_is_refused_unless_allowed() {
         let (code, err) = run(cmd);
         assert_eq!(code, Some(0), "{mode} --allow-record-in-ci: {err}");
         let mut cmd = replay(&["--mode", mode, "--fixtures", set_arg]);
-        cmd.args(["--upstream", upstream, "--no-resign", "--keep-usernames"])
+        cmd.args(["--upstream", upstream, "--no-resign"])
             .env("CI", "");
         assert_eq!(run(cmd).0, Some(0), "{mode} with CI empty");
     }

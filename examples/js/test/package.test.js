@@ -127,7 +127,7 @@ test("mode and upstream reach the server: new-episodes records and serves what i
   const cassette = mkdtempSync(join(tmpdir(), "tapedeck-cassette-"));
   try {
     // Recording here is deliberate: CI must not stop it; the fake checks no signature.
-    const recording = { env: { CI: "" }, args: ["--no-resign", "--keep-usernames"] };
+    const recording = { env: { CI: "" }, args: ["--no-resign"] };
     const server = await startReplay({ fixtures: cassette, mode: "new-episodes", upstream: upstream.url, ...recording });
     for (let i = 0; i < 3; i++) assert.equal((await forget(server.url, "tapedeck-newcomer")).status, 400);
     const outcomes = (await server.journal()).entries.map((e) => e.outcome);

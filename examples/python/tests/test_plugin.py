@@ -4,6 +4,8 @@ with a readable report, settings come from the ini file, the command line and th
 marker, the environment is the test's alone, and each xdist worker has a server."""
 
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,42 @@ def forget(username, device="us-east-1_0a1b2c3d-0000-4000-8000-000000000001"):
         return e.response["Error"]["Code"]  # swallowed, as applications do
     return "forgotten"
 """
+
+
+class Upstream:
+    """An awsJson endpoint on 127.0.0.1 answering every request with
+    UserNotFoundException, counting them: what the recording modes forward to."""
+
+    BODY = b'{"__type":"UserNotFoundException","message":"User does not exist."}'
+
+    def __init__(self) -> None:
+        self.requests = 0
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                self.rfile.read(int(self.headers.get("content-length", "0")))
+                upstream.requests += 1
+                self.send_response(400)
+                self.send_header("content-type", "application/x-amz-json-1.1")
+                self.send_header("content-length", str(len(Upstream.BODY)))
+                self.end_headers()
+                self.wfile.write(Upstream.BODY)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def upstream():
+    fake = Upstream()
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
 
 
 def alive(pid: int) -> bool:
@@ -191,3 +229,49 @@ def test_one_server_per_xdist_worker_stopped_at_the_end(pytester):
     assert len({s.split()[0] for s in servers}) == 2, "each worker its own port"
     for server in servers:
         assert not alive(int(server.split()[1])), f"{server} still runs after the session"
+
+
+def test_record_modes_from_the_command_line_and_the_marker(pytester, monkeypatch, upstream):
+    # Recording on purpose: CI must not stop it. No credentials in the
+    # environment: the server re-signs with the dummy ones the tests get.
+    monkeypatch.setenv("CI", "")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    pytester.makepyfile(
+        app=APP,
+        test_app="""
+        from app import forget
+
+        def test_newcomer(tapedeck):
+            assert forget("tapedeck-newcomer") == "UserNotFoundException"
+        """,
+    )
+    (pytester.path / "marked").mkdir()
+    (pytester.path / "marked" / "test_marked.py").write_text(
+        "import os, pytest\nfrom app import forget\n\n"
+        '@pytest.mark.tapedeck(fixtures="cassette", mode="new-episodes", upstream=os.environ["UPSTREAM"])\n'
+        "def test_twice():\n"
+        '    assert forget("tapedeck-marked") == "UserNotFoundException"\n'
+        '    assert forget("tapedeck-marked") == "UserNotFoundException"\n'
+    )
+    monkeypatch.setenv("UPSTREAM", upstream.url)
+    options = ["--tapedeck-mode", "once", "--tapedeck-upstream", upstream.url, "--tapedeck-fixtures", "cassette"]
+    # The set is missing: recorded, through the proxy.
+    pytester.runpytest_subprocess(*options, "test_app.py").assert_outcomes(passed=1)
+    assert upstream.requests == 1
+    assert len(list((pytester.path / "cassette").glob("*.json"))) == 1
+    # It exists now: replayed; the upstream is not asked again, even in CI.
+    monkeypatch.setenv("CI", "true")
+    pytester.runpytest_subprocess(*options, "test_app.py").assert_outcomes(passed=1)
+    assert upstream.requests == 1
+    # In CI, a run that would record fails its tests with tapedeck's reason.
+    options[options.index("cassette")] = "elsewhere"
+    result = pytester.runpytest_subprocess(*options, "test_app.py")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*CI is set: *--allow-record-in-ci*"])
+    assert upstream.requests == 1
+    # The marker's mode and upstream: new-episodes records once, then serves it.
+    monkeypatch.setenv("CI", "")
+    pytester.runpytest_subprocess("marked").assert_outcomes(passed=1)
+    assert upstream.requests == 2
+    assert len(list((pytester.path / "marked" / "cassette").glob("*.json"))) == 1

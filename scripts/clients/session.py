@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """A team's test session with boto3, many cognito-idp operations in a row: create a
-pool and an app client, create a user, set its password, sign in, read it, list
-pools and users, forget a device, delete the user and the pool.
+pool and an app client, create two users with e-mail addresses, set the first
+one's password, sign in, read both, list pools and users, forget a device,
+delete the first user and read it again (it is gone), delete the second user
+and the pool.
 
 Usage: .venv/bin/python scripts/clients/session.py --endpoint URL --transcript FILE
+       [--names FIRST,SECOND]
 
-Run once through `tapedeck record` in front of an emulator and once against
-`tapedeck replay` of what was recorded (tests/it/session_roundtrip.rs): the two
-transcripts must be the same. The transcript is a JSON list, one entry per call:
+Run once through `tapedeck record` in front of an emulator and then against
+`tapedeck replay` of what was recorded (tests/it/session_roundtrip.rs): the
+transcripts must agree, call by call. `--names` picks the two usernames (the
+e-mail addresses are `<name>@example.com`), so that a replay can run with
+other users than the recording. The transcript is a JSON list, one entry per call:
 the operation, the error code (or null) and the response without its
 ResponseMetadata (request ids and dates differ between runs), account ids in ARNs
 replaced by the placeholder tapedeck's redaction writes. It holds the session's
@@ -27,7 +32,6 @@ import botocore.config
 import botocore.exceptions
 
 POOL = "tapedeck-session"
-USER = "session-user"
 TEMPORARY = "Tmp-Passw0rd!"
 PERMANENT = "Perm-Passw0rd!2"
 DEVICE = "us-east-1_0a1b2c3d-0000-4000-8000-000000000001"
@@ -51,7 +55,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--endpoint", required=True)
     parser.add_argument("--transcript", required=True)
+    parser.add_argument("--names", default="session-user,session-user-2")
     args = parser.parse_args()
+    first, second = args.names.split(",")
     client = boto3.session.Session(
         aws_access_key_id="AKIDTAPEDECKSESSION",
         aws_secret_access_key="tapedeck-session-test-secret",
@@ -88,27 +94,34 @@ def main():
         ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
     )
     state["client"] = app["UserPoolClient"]["ClientId"]
-    call(
-        "AdminCreateUser",
-        UserPoolId=state["pool"],
-        Username=USER,
-        TemporaryPassword=TEMPORARY,
-        MessageAction="SUPPRESS",
-        UserAttributes=[{"Name": "email", "Value": "session-user@example.com"}],
-    )
-    call("AdminSetUserPassword", UserPoolId=state["pool"], Username=USER, Password=PERMANENT, Permanent=True)
+    for name in (first, second):
+        call(
+            "AdminCreateUser",
+            UserPoolId=state["pool"],
+            Username=name,
+            TemporaryPassword=TEMPORARY,
+            MessageAction="SUPPRESS",
+            UserAttributes=[
+                {"Name": "email", "Value": f"{name}@example.com"},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+        )
+    call("AdminSetUserPassword", UserPoolId=state["pool"], Username=first, Password=PERMANENT, Permanent=True)
     call(
         "AdminInitiateAuth",
         UserPoolId=state["pool"],
         ClientId=state["client"],
         AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": USER, "PASSWORD": PERMANENT},
+        AuthParameters={"USERNAME": first, "PASSWORD": PERMANENT},
     )
-    call("AdminGetUser", UserPoolId=state["pool"], Username=USER)
+    call("AdminGetUser", UserPoolId=state["pool"], Username=second)
+    call("AdminGetUser", UserPoolId=state["pool"], Username=first)
     call("ListUserPools", MaxResults=10)
     call("ListUsers", UserPoolId=state["pool"], Limit=10)
-    call("AdminForgetDevice", UserPoolId=state["pool"], Username=USER, DeviceKey=DEVICE)
-    call("AdminDeleteUser", UserPoolId=state["pool"], Username=USER)
+    call("AdminForgetDevice", UserPoolId=state["pool"], Username=first, DeviceKey=DEVICE)
+    call("AdminDeleteUser", UserPoolId=state["pool"], Username=first)
+    call("AdminGetUser", UserPoolId=state["pool"], Username=first)
+    call("AdminDeleteUser", UserPoolId=state["pool"], Username=second)
     call("DeleteUserPool", UserPoolId=state["pool"])
 
     with open(args.transcript, "w") as f:

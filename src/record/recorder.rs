@@ -293,7 +293,7 @@ impl Recorder {
             sequence: None,
             provenance: Provenance::Recorded {
                 endpoint: self.config.endpoint.clone(),
-                recorded_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+                recorded_at: humantime::format_rfc3339_millis(std::time::SystemTime::now())
                     .to_string(),
                 tool: format!("tapedeck {}", env!("CARGO_PKG_VERSION")),
             },

@@ -12,9 +12,11 @@
 //! value (an authored fixture's `tapedeck-ghost`) must be sent as it is.
 //!
 //! Among fixtures whose requests are the same but for their places (two users
-//! created in one session), the first in recording order whose bindings fit
-//! is chosen; the sequence of identical requests within it then goes on as
-//! usual. Responses give the bound values back ([`mentions`]).
+//! created in one session), one whose bindings fit is chosen: the one whose
+//! pseudonyms are the request's values' own (the client sends the values it
+//! recorded with), else the first in recording order; the sequence of
+//! identical requests within it then goes on as usual. Responses give the
+//! bound values back ([`mentions`]).
 //!
 //! Bindings last until `POST /__tapedeck/reset`. The journal notes, for each
 //! request matched by binding, which pseudonyms it bound or used (never the
@@ -28,6 +30,8 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::fixture::sensitive::pseudonym;
 
 pub use mentions::Mentions;
 pub use slots::{Holds, Place, Slots};
@@ -221,9 +225,12 @@ impl Table {
 }
 
 impl Bindings {
-    /// The first of `candidates` (slots, in the order to try them) that fits
-    /// `request`, with its bindings made (request number `n`), and what the
-    /// request bound or used; `None` when none fits.
+    /// The candidate (slots, in the order to try them) that fits `request`,
+    /// with its bindings made (request number `n`), and what the request bound
+    /// or used; `None` when none fits. When several fit, the one whose new
+    /// bindings are most often the value's own pseudonym (the value recording
+    /// would have written: a client sending the values it recorded with gets
+    /// the fixtures it recorded) wins, then the first.
     pub fn choose(
         &self,
         candidates: &[&Slots],
@@ -231,37 +238,57 @@ impl Bindings {
         n: u64,
     ) -> Option<(usize, Vec<Used>)> {
         let mut table = self.table.lock().expect("bindings lock");
-        for (i, slots) in candidates.iter().enumerate() {
-            let Ok(fits) = table.fit(slots, request) else {
+        let mut fitting = candidates
+            .iter()
+            .enumerate()
+            .filter_map(|(i, slots)| table.fit(slots, request).ok().map(|fits| (i, fits)));
+        let first = fitting.next()?;
+        let (i, fits) = match fitting.next() {
+            None => first,
+            Some(second) => {
+                let own = |fits: &[Fit<'_>]| {
+                    fits.iter()
+                        .filter(|(place, value, new)| {
+                            *new && matches!(&place.holds, Holds::Pseudonym(p) if **p == pseudonym(value, None))
+                        })
+                        .count()
+                };
+                let mut best = first;
+                let mut best_own = own(&best.1);
+                for other in std::iter::once(second).chain(fitting) {
+                    let o = own(&other.1);
+                    if o > best_own {
+                        (best, best_own) = (other, o);
+                    }
+                }
+                best
+            }
+        };
+        let mut used = Vec::with_capacity(fits.len());
+        for (place, value, new) in fits {
+            let Holds::Pseudonym(p) = &place.holds else {
                 continue;
             };
-            let mut used = Vec::with_capacity(fits.len());
-            for (place, value, new) in fits {
-                let Holds::Pseudonym(p) = &place.holds else {
-                    continue;
-                };
-                if new && !table.by_pseudonym.contains_key(p) {
-                    table.by_value.insert(value.clone(), p.clone());
-                    let order = table.by_pseudonym.len();
-                    table.by_pseudonym.insert(
-                        p.clone(),
-                        Bound {
-                            value,
-                            order,
-                            since: n,
-                            at: place.pointer.clone(),
-                        },
-                    );
-                }
-                used.push(Used {
-                    at: place.pointer.to_string(),
-                    pseudonym: p.to_string(),
-                    new,
-                });
+            if new && !table.by_pseudonym.contains_key(p) {
+                table.by_value.insert(value.clone(), p.clone());
+                let order = table.by_pseudonym.len();
+                table.by_pseudonym.insert(
+                    p.clone(),
+                    Bound {
+                        value,
+                        order,
+                        since: n,
+                        at: place.pointer.clone(),
+                    },
+                );
             }
-            return Some((i, used));
+            used.push(Used {
+                at: place.pointer.to_string(),
+                pseudonym: p.to_string(),
+                new,
+            });
         }
-        None
+        Some((i, used))
     }
 
     /// Why `slots` do not fit `request`, place by place: the pointer and the
@@ -413,6 +440,26 @@ mod tests {
         let listed = b.list();
         assert_eq!(listed.len(), 2);
         assert_eq!((listed[0].since, listed[0].characters), (1, 5));
+    }
+
+    #[test]
+    fn a_value_s_own_pseudonym_wins_over_recording_order() {
+        let b = Bindings::default();
+        let bob = crate::fixture::sensitive::pseudonym("bob", None);
+        let first = slots(&[("/Username", pseudonym("pseudonym_aaaaaaaaaaaa"))]);
+        let own = slots(&[("/Username", Holds::Pseudonym(bob.as_str().into()))]);
+        assert_eq!(
+            b.choose(&[&first, &own], &json!({"Username": "bob"}), 1)
+                .unwrap()
+                .0,
+            1
+        );
+        assert_eq!(
+            b.choose(&[&first, &own], &json!({"Username": "carol"}), 2)
+                .unwrap()
+                .0,
+            0
+        );
     }
 
     #[test]

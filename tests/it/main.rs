@@ -54,6 +54,8 @@ mod net_limits;
 mod modes;
 // Replay honours what record replaced: pseudonyms bind, placeholders match, values come back.
 mod bindings;
+// Property: a fixture record writes still replays the request it came from.
+mod prop_roundtrip;
 
 // The recording proxy end to end against wiremock, TLS and misbehaving upstreams.
 mod record_proxy;

@@ -7,13 +7,25 @@ Runs `tapedeck replay` under callgrind twice, serving the benchmark's request
 reference/unknown-user.json) N and N + M times over one keep-alive connection,
 and prints (Ir(N + M) - Ir(N)) / M: start-up and shutdown cancel out.
 
+--fixture picks what the request is served from:
+  reference   reference/unknown-user.json itself (the default): the request is
+              the recorded one, byte for byte
+  bound       the same fixture as record writes it: its Username a pseudonym,
+              which the request's `tapedeck-ghost` binds (every request after
+              the first finds it bound)
+  bound-echo  bound, and the answer mentions the pseudonym in its message and
+              its x-amzn-errormessage header, given back as `tapedeck-ghost`
+
 Usage: scripts/bench/callgrind.py [--bin target/release/tapedeck] [--n 1000] [--m 10000]
+                                  [--fixture reference|bound|bound-echo]
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import http.client
+import json
 import re
 import socket
 import subprocess
@@ -33,7 +45,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def instructions(binary: str, fixtures: Path, requests: int) -> int:
+# A pseudonym as record writes one (any `pseudonym_` and 12 hex digits is one).
+PSEUDONYM = "pseudonym_0a1b2c3d4e5f"
+
+
+def fixture_text(kind: str) -> str:
+    """The served fixture: the reference one, or that one as record writes it."""
+    text = bench.REFERENCE.read_text()
+    if kind == "reference":
+        return text
+    fixture = json.loads(text)
+    fixture["request"]["body"]["Username"] = PSEUDONYM
+    fixture["provenance"] = {"kind": "recorded", "endpoint": "127.0.0.1:5000",
+                             "recorded_at": "2026-11-30T10:00:00.000Z", "tool": "tapedeck 0.1.0"}
+    fixture.get("compare", {}).pop("basis", None)
+    if kind == "bound-echo":
+        message = f"User {PSEUDONYM} does not exist."
+        fixture["response"]["body"]["message"] = message
+        fixture["response"]["headers"]["x-amzn-errormessage"] = message
+    return json.dumps(fixture, indent=2) + "\n"
+
+
+def instructions(binary: str, fixtures: Path, requests: int, expect: bytes) -> int:
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
@@ -50,7 +83,9 @@ def instructions(binary: str, fixtures: Path, requests: int) -> int:
         for _ in range(requests):
             conn.request("POST", "/", body=workload.body, headers=headers)
             answer = conn.getresponse()
-            answer.read()
+            body = answer.read()
+            if expect not in body:
+                raise SystemExit(f"the answer lacks {expect!r}: {body!r}")
             if answer.status != workload.status:
                 raise SystemExit(f"unexpected status {answer.status}")
         conn.close()
@@ -67,16 +102,18 @@ def main() -> int:
     parser.add_argument("--bin", default=str(bench.TAPEDECK))
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--m", type=int, default=10000)
+    parser.add_argument("--fixture", choices=("reference", "bound", "bound-echo"), default="reference")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         fixtures = Path(tmp) / "set"
         fixtures.mkdir()
-        (fixtures / "unknown-user.json").write_text(bench.REFERENCE.read_text())
+        (fixtures / "unknown-user.json").write_text(fixture_text(args.fixture))
         started = time.time()
-        base = instructions(args.bin, fixtures, args.n)
-        more = instructions(args.bin, fixtures, args.n + args.m)
+        expect = b"User tapedeck-ghost does not exist." if args.fixture == "bound-echo" else b"UserNotFoundException"
+        base = instructions(args.bin, fixtures, args.n, expect)
+        more = instructions(args.bin, fixtures, args.n + args.m, expect)
     per = (more - base) / args.m
-    print(f"{args.bin}: {per:,.0f} instructions per request "
+    print(f"{args.bin} ({args.fixture}): {per:,.0f} instructions per request "
           f"(Ir {base:,} for {args.n}, {more:,} for {args.n + args.m}; {time.time() - started:.0f} s)")
     return 0
 

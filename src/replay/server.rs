@@ -21,6 +21,7 @@ use super::journal::{self, Entry, FixtureNo, Journal, Outcome, Violation};
 use super::nearmiss::{self, Probe};
 use super::sigv4::Credentials;
 use super::tuning::request_id;
+use crate::fixture::RequestKey;
 use crate::net::{self, tapedeck_error, ErrorKind, MissHandler, Missed};
 
 /// Settings of one replay server.
@@ -131,64 +132,40 @@ impl Replay {
         let (method, path) = (parts.method.as_str(), parts.uri.path());
         // The fixtures of this request, if any (they also know the model's
         // validation of its body). Usually the body is a recorded one, byte for
-        // byte, and need not be parsed: it is the recorded value. Otherwise the
-        // parsed body is looked up by value, as recorded, then by canonical key;
-        // failing that, among the fixtures recorded since start-up. With
-        // `forward_all`, fixtures answer nothing.
+        // byte, and need not be parsed: it is the recorded value. Otherwise
+        // see `Replay::find`. With `forward_all`, fixtures answer nothing.
         let sent = match self.settings.forward_all {
             true => None,
             false => self.index.find_sent(method, path, target_str, &body),
         };
         let parsed: Option<Value> = match sent {
-            Some(_) => None,
-            None => serde_json::from_slice(&body).ok(),
+            Some((f, _)) if f.is_literal() => None,
+            _ => serde_json::from_slice(&body).ok(),
         };
-        let loaded = match (sent, self.settings.forward_all) {
-            (Some((found, _)), _) => Some(found),
-            (None, true) => None,
-            (None, false) => {
-                self.index
-                    .find_parsed(method, path, target_str, &body, parsed.as_ref())
-            }
-        };
-        let added = match (loaded, self.settings.forward_all) {
-            (_, true) => None,
-            (Some(f), false) if f.slots().is_none() => None,
-            _ => self.index.added(),
-        };
-        let exact = loaded.or_else(|| {
-            let added = &added.as_deref()?.index;
-            added.find_request(method, path, target_str, &body, parsed.as_ref())
-        });
         let json = match sent {
             Some((_, recorded)) => Some(recorded),
             None => parsed.as_ref(),
         };
-        // A fixture whose request holds pseudonyms or placeholders matches by
-        // binding, chosen among those that differ from the request only there.
+        let added = match (sent, self.settings.forward_all) {
+            (_, true) => None,
+            (Some((f, _)), false) if f.is_literal() => None,
+            _ => self.index.added(),
+        };
         let mut used: Vec<Used> = Vec::new();
-        let found = match (exact, json) {
-            (Some(f), _) if f.slots().is_none() => Some(f),
-            (exact, Some(body))
-                if exact.is_some()
-                    || self.index.has_slots()
-                    || added.as_deref().is_some_and(|a| a.index.has_slots()) =>
-            {
-                let mut candidates = self.index.candidates(method, path, target_str, body, exact);
-                if let Some(a) = added.as_deref() {
-                    for f in a.index.candidates(method, path, target_str, body, None) {
-                        if !candidates.iter().any(|c| c.same(&f)) {
-                            candidates.push(f);
-                        }
-                    }
-                }
-                let slots: Vec<&Slots> = candidates.iter().filter_map(|f| f.slots()).collect();
-                self.bindings.choose(&slots, body, n).map(|(i, bound)| {
-                    used = bound;
-                    candidates[i]
-                })
+        let found = match (sent, self.settings.forward_all) {
+            (Some((f, _)), _) if f.is_literal() => Some(f),
+            (_, true) => None,
+            (sent, false) => {
+                let request = Request {
+                    method,
+                    path,
+                    target: target_str,
+                    body: &body,
+                    json,
+                    n,
+                };
+                self.find(&request, sent.map(|(f, _)| f), added.as_deref(), &mut used)
             }
-            (exact, _) => exact,
         };
         let journal_target = target
             .as_deref()
@@ -207,9 +184,7 @@ impl Replay {
         // when it matched exactly, not when it matched by binding.
         let known = checks::Known {
             operation: found.and_then(|f| f.operation()),
-            validation: found
-                .filter(|f| f.slots().is_none())
-                .and_then(|f| f.validation()),
+            validation: found.filter(Found::is_literal).and_then(|f| f.validation()),
         };
         let checked = checks::check_all(&inspected, self.settings.verify.as_ref(), known);
         let operation = checked.operation;
@@ -287,6 +262,85 @@ impl Replay {
         self.finish(entry, response)
     }
 
+    /// The fixtures of a request that is not, byte for byte, a recorded
+    /// literal one: by its parsed value (as recorded; `sent`, when its bytes
+    /// are those of a recorded request with pseudonyms), among the fixtures
+    /// loaded at start-up, then among those added since; then, if the request
+    /// differs from fixtures only where recording replaced values, by binding
+    /// (`used` gets what it bound or used); last by canonical key (`1.0` and
+    /// `1` are one number). Out of line: the usual request never comes here.
+    #[inline(never)]
+    fn find<'a>(
+        &'a self,
+        req: &Request<'_>,
+        sent: Option<Found<'a>>,
+        added: Option<&'a crate::replay::index::Added>,
+        used: &mut Vec<Used>,
+    ) -> Option<Found<'a>> {
+        let (method, path, target) = (req.method, req.path, req.target);
+        let by_value = |index: &'a Index| {
+            req.json
+                .and_then(|v| index.find_value(method, path, target, v))
+        };
+        let exact = sent.or_else(|| by_value(&self.index)).or_else(|| {
+            let added = &added?.index;
+            added
+                .find_sent(method, path, target, req.body)
+                .map(|(f, _)| f)
+                .or_else(|| by_value(added))
+        });
+        if let Some(f) = exact.filter(Found::is_literal) {
+            return Some(f);
+        }
+        let slotted =
+            exact.is_some() || self.index.has_slots() || added.is_some_and(|a| a.index.has_slots());
+        if let (true, Some(json)) = (slotted, req.json) {
+            if let Some(f) = self.by_binding(req, json, exact, added, used) {
+                return Some(f);
+            }
+        }
+        let key = match req.json {
+            Some(v) => RequestKey::from_json(method, path, target, v),
+            None => RequestKey::new(method, path, target, req.body),
+        };
+        let by_key = self
+            .index
+            .find(&key)
+            .or_else(|| added.and_then(|a| a.index.find(&key)))?;
+        match (by_key.is_literal(), req.json) {
+            (true, _) => Some(by_key),
+            (false, Some(json)) => self.by_binding(req, json, Some(by_key), added, used),
+            (false, None) => None,
+        }
+    }
+
+    /// The fixtures that differ from the request only where recording
+    /// replaced values, and whose pseudonyms can stand for the request's
+    /// values (see [`crate::replay::bind`]): the one chosen, with what the
+    /// request bound or used in `used`.
+    fn by_binding<'a>(
+        &'a self,
+        req: &Request<'_>,
+        json: &Value,
+        exact: Option<Found<'a>>,
+        added: Option<&'a crate::replay::index::Added>,
+        used: &mut Vec<Used>,
+    ) -> Option<Found<'a>> {
+        let (method, path, target) = (req.method, req.path, req.target);
+        let mut candidates = self.index.candidates(method, path, target, json, exact);
+        if let Some(a) = added {
+            for f in a.index.candidates(method, path, target, json, None) {
+                if !candidates.iter().any(|c| c.same(&f)) {
+                    candidates.push(f);
+                }
+            }
+        }
+        let slots: Vec<&Slots> = candidates.iter().filter_map(|f| f.slots()).collect();
+        let (i, bound) = self.bindings.choose(&slots, json, req.n)?;
+        *used = bound;
+        Some(candidates[i])
+    }
+
     /// Serves fixtures recorded in this run from now on, their pseudonyms
     /// bound to the values of the request (`json`) they were recorded from.
     fn serve_recorded(
@@ -319,10 +373,22 @@ impl Replay {
     /// The recorded response, with a fresh request id, and the values bound
     /// to the pseudonyms it mentions given back. hyper adds `Date` and the
     /// correct `Content-Length`.
+    #[inline]
     fn recorded_response(&self, p: &Prepared) -> Response<Full<Bytes>> {
-        let Some(mentions) = &p.mentions else {
-            return recorded_response(p);
-        };
+        match &p.mentions {
+            None => recorded_response(p),
+            Some(mentions) => self.given_back(p, mentions),
+        }
+    }
+
+    /// [`Replay::recorded_response`] of a fixture whose answer mentions
+    /// pseudonyms: the bound ones replaced.
+    #[inline(never)]
+    fn given_back(
+        &self,
+        p: &Prepared,
+        mentions: &crate::replay::bind::Mentions,
+    ) -> Response<Full<Bytes>> {
         let values = self.bindings.values(mentions.names());
         let body = mentions
             .body(&p.body, &values)
@@ -397,6 +463,18 @@ impl Replay {
     }
 }
 
+/// A request as [`Replay::find`] looks it up.
+struct Request<'r> {
+    method: &'r str,
+    path: &'r str,
+    target: &'r str,
+    body: &'r [u8],
+    /// The parsed body; `None` when it is not JSON.
+    json: Option<&'r Value>,
+    /// Its number in the journal.
+    n: u64,
+}
+
 /// Whether a fixture recorded this very request, envelope and all: same key
 /// and same content type. Such a request is served even though it is not
 /// proper awsJson, because the fixture says what the endpoint did with it.
@@ -415,6 +493,7 @@ fn recorded_as_is(found: Option<Found<'_>>, headers: &http::HeaderMap) -> bool {
 
 /// The recorded response, with a fresh request id. hyper adds `Date` and the
 /// correct `Content-Length`.
+#[inline]
 fn recorded_response(p: &Prepared) -> Response<Full<Bytes>> {
     let mut resp = Response::new(Full::new(p.body.clone()));
     *resp.status_mut() = p.status;

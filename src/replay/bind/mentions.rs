@@ -63,9 +63,13 @@ pub struct Mentions {
     body: Box<[Span]>,
     /// Whether the body is JSON, so that a value given back is JSON-escaped.
     json: bool,
-    /// The headers (all values of each name) that mention a pseudonym.
-    headers: Box<[(HeaderName, Box<[String]>)]>,
+    /// The headers (all values of each name) that mention a pseudonym, each
+    /// value with its occurrences.
+    headers: Box<[(HeaderName, Box<[Mentioning]>)]>,
 }
+
+/// A header value as recorded, and where it mentions pseudonyms.
+type Mentioning = (String, Box<[Span]>);
 
 impl Mentions {
     /// What a response with this body and these headers mentions; `None`
@@ -90,21 +94,25 @@ impl Mentions {
                 })
                 .collect()
         });
-        let mut mentioned: Vec<(HeaderName, Box<[String]>)> = Vec::new();
+        let mut mentioned: Vec<(HeaderName, Box<[Mentioning]>)> = Vec::new();
         for name in headers.keys() {
-            let values: Vec<String> = headers
+            let values: Vec<Mentioning> = headers
                 .get_all(name)
                 .iter()
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .map(|v| {
+                    let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                    let spans: Box<[Span]> = find(&v)
+                        .into_iter()
+                        .map(|(start, end)| Span {
+                            start,
+                            end,
+                            name: name_of(&v[start..end]),
+                        })
+                        .collect();
+                    (v, spans)
+                })
                 .collect();
-            let mut any = false;
-            for v in &values {
-                for (s, e) in find(v) {
-                    name_of(&v[s..e]);
-                    any = true;
-                }
-            }
-            if any {
+            if values.iter().any(|(_, spans)| !spans.is_empty()) {
                 mentioned.push((name.clone(), values.into_boxed_slice()));
             }
         }
@@ -157,15 +165,14 @@ impl Mentions {
             let mut changed = false;
             let rewritten: Vec<String> = recorded
                 .iter()
-                .map(|v| {
+                .map(|(v, spans)| {
                     let mut out = String::with_capacity(v.len());
                     let mut at = 0;
-                    for (s, e) in find(v) {
-                        let pos = self.names.iter().position(|n| **n == v[s..e]);
-                        if let Some(value) = pos.and_then(|i| values[i].as_deref()) {
-                            out.push_str(&v[at..s]);
+                    for s in spans.iter() {
+                        if let Some(value) = values[s.name].as_deref() {
+                            out.push_str(&v[at..s.start]);
                             out.push_str(value);
-                            at = e;
+                            at = s.end;
                             changed = true;
                         }
                     }

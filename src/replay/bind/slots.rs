@@ -91,23 +91,32 @@ impl Slots {
 }
 
 /// `body` with the string of every place replaced by [`MARK`]; `None` when it
-/// has no place.
+/// has no place. (Every string at or under the end of a sensitive path: the
+/// strings [`leaves`] finds, without spelling out their pointers.)
 pub fn normalised(op: &'static Operation, body: &Value) -> Option<Value> {
-    let pointers: Vec<String> = leaves(Some(op), Side::Request, body)
-        .into_iter()
-        .filter(|l| matches!(l.spot, Spot::Value(Value::String(_))))
-        .map(|l| l.pointer)
-        .collect();
-    if pointers.is_empty() {
+    let paths = op.sensitive_input();
+    if paths.is_empty() {
         return None;
     }
     let mut out = body.clone();
-    for p in pointers {
-        if let Some(v) = out.pointer_mut(&p) {
-            *v = Value::String(MARK.to_owned());
-        }
+    let mut any = false;
+    for path in paths {
+        path.for_each_mut(&mut out, &mut |v| any |= mark(v));
     }
-    Some(out)
+    any.then_some(out)
+}
+
+/// Replaces every string at or under `v` by [`MARK`]; whether there was one.
+fn mark(v: &mut Value) -> bool {
+    match v {
+        Value::String(s) => {
+            MARK.clone_into(s);
+            true
+        }
+        Value::Array(items) => items.iter_mut().fold(false, |any, item| mark(item) | any),
+        Value::Object(map) => map.values_mut().fold(false, |any, item| mark(item) | any),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
 }
 
 /// The normalised key of a request: its canonical key with every place's
@@ -179,6 +188,54 @@ mod tests {
         assert_eq!(
             n,
             json!({"AuthParameters": {"USERNAME": MARK, "PASSWORD": MARK}})
+        );
+    }
+
+    #[test]
+    fn normalising_marks_exactly_the_strings_leaves_finds() {
+        fn walk(a: &Value, b: &Value, at: String, out: &mut Vec<String>) {
+            match (a, b) {
+                (Value::Object(x), Value::Object(y)) => {
+                    for (k, v) in x {
+                        walk(v, &y[k], format!("{at}/{k}"), out);
+                    }
+                }
+                (Value::Array(x), Value::Array(y)) => {
+                    for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                        walk(v, w, format!("{at}/{i}"), out);
+                    }
+                }
+                (x, y) if x != y => out.push(at),
+                _ => {}
+            }
+        }
+        let create = op("AdminCreateUser");
+        let body = json!({
+            "UserPoolId": "us-east-1_A",
+            "Username": "alice",
+            "TemporaryPassword": ["wrongly", {"typed": "value", "n": 3}],
+            "UserAttributes": [{"Name": "email", "Value": "a@example.com"}, {"Name": "n", "Value": 7}],
+            "ClientMetadata": {"k": "v"},
+            "MessageAction": "SUPPRESS"
+        });
+        let mut strings: Vec<String> = leaves(Some(create), Side::Request, &body)
+            .into_iter()
+            .filter(|l| matches!(l.spot, Spot::Value(Value::String(_))))
+            .map(|l| l.pointer)
+            .collect();
+        strings.sort();
+        let mut differ = Vec::new();
+        walk(
+            &body,
+            &normalised(create, &body).unwrap(),
+            String::new(),
+            &mut differ,
+        );
+        differ.sort();
+        assert_eq!(differ, strings);
+        assert!(
+            strings.contains(&"/TemporaryPassword/1/typed".to_owned()),
+            "{strings:?}"
         );
     }
 }

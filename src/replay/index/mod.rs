@@ -112,6 +112,10 @@ struct Group {
     /// operation and validation: the server need not look them up again.
     operation: Option<&'static Operation>,
     validation: Option<Validation>,
+    /// Whether the group's request holds pseudonyms or placeholders (its
+    /// first fixture has [`Prepared::slots`]), kept here because every
+    /// request asks.
+    slotted: bool,
 }
 
 /// The fixtures of one request key, found by [`Index::find`].
@@ -141,6 +145,12 @@ impl<'a> Found<'a> {
     /// such a group matches by binding ([`crate::replay::bind`]).
     pub fn slots(&self) -> Option<&'a Slots> {
         self.group.entries[0].slots.as_deref()
+    }
+
+    /// Whether the group's request is literal: it holds no pseudonym nor
+    /// placeholder, and matches only requests with its very key.
+    pub fn is_literal(&self) -> bool {
+        !self.group.slotted
     }
 
     /// Whether `self` and `other` are the same group.
@@ -431,7 +441,9 @@ impl Index {
                     }
                 }
             }
+            let slotted = entries[0].1.slots.is_some();
             built.push(Group {
+                slotted,
                 entries: entries.into_iter().map(|(_, p)| p).collect(),
                 cursor: AtomicUsize::new(0),
                 end,
@@ -552,45 +564,6 @@ impl Index {
     /// The first fixture with this key, without advancing its sequence.
     pub fn peek(&self, key: &RequestKey) -> Option<&Prepared> {
         self.find(key).map(|found| found.first())
-    }
-
-    /// The fixtures of a request, found as the server looks: by the body's
-    /// exact bytes, then by its parsed value (`parsed`: `None` when the body is
-    /// not JSON), then by its canonical key.
-    pub fn find_request(
-        &self,
-        method: &str,
-        path: &str,
-        target: &str,
-        body: &[u8],
-        parsed: Option<&Value>,
-    ) -> Option<Found<'_>> {
-        if let Some((found, _)) = self.find_sent(method, path, target, body) {
-            return Some(found);
-        }
-        self.find_parsed(method, path, target, body, parsed)
-    }
-
-    /// The fixtures of a request whose body is not one of the recorded ones
-    /// byte for byte: by its parsed value (`None`: not JSON), then by its
-    /// canonical key.
-    pub fn find_parsed(
-        &self,
-        method: &str,
-        path: &str,
-        target: &str,
-        body: &[u8],
-        parsed: Option<&Value>,
-    ) -> Option<Found<'_>> {
-        parsed
-            .and_then(|v| self.find_value(method, path, target, v))
-            .or_else(|| {
-                let key = match parsed {
-                    Some(v) => RequestKey::from_json(method, path, target, v),
-                    None => RequestKey::new(method, path, target, body),
-                };
-                self.find(&key)
-            })
     }
 
     /// Rewinds every sequence to its first response, added fixtures' too.

@@ -234,7 +234,10 @@ fn a_reset_never_makes_a_dirty_run_clean() {
     ]);
     assert!(post(&url, &GHOST.replace("ghost", "ghosty")).starts_with("HTTP/1.1 404"));
     let reset: serde_json::Value = serde_json::from_str(&admin(&url, "POST", "reset")).unwrap();
-    assert_eq!(reset["reset"], serde_json::json!(["sequences", "journal"]));
+    assert_eq!(
+        reset["reset"],
+        serde_json::json!(["sequences", "bindings", "journal"])
+    );
     assert!(post_forget_signed(&url, GHOST).starts_with("HTTP/1.1 400"));
     // The window starts again; the run does not.
     let journal: serde_json::Value = serde_json::from_str(&admin(&url, "GET", "journal")).unwrap();

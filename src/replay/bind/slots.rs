@@ -16,7 +16,7 @@
 use serde_json::Value;
 
 use crate::contract::model::Operation;
-use crate::fixture::sensitive::{leaves, recognise, Recognised, Side, Spot};
+use crate::fixture::sensitive::{leaves, recognise, sensitive_paths, Recognised, Side, Spot};
 use crate::fixture::RequestKey;
 
 /// What every place holds in a normalised body.
@@ -94,10 +94,8 @@ impl Slots {
 /// has no place. (Every string at or under the end of a sensitive path: the
 /// strings [`leaves`] finds, without spelling out their pointers.)
 pub fn normalised(op: &'static Operation, body: &Value) -> Option<Value> {
-    let paths = op.sensitive_input();
-    if paths.is_empty() {
-        return None;
-    }
+    let mut paths = sensitive_paths(op, Side::Request).peekable();
+    paths.peek()?;
     let mut out = body.clone();
     let mut any = false;
     for path in paths {

@@ -172,7 +172,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.junit {
         super::check_output_file("--junit", path)?;
     }
-    let on_miss: Option<Arc<dyn tapedeck::replay::MissHandler>> = match &plan.set {
+    let proxy = match &plan.set {
         Some(set) if plan.effect.reaches_upstream() => {
             let rerecord = plan.effect == Effect::RecordAll;
             let proxy = args
@@ -182,6 +182,9 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         }
         _ => None,
     };
+    // What was recorded, for the summary at shutdown.
+    let recorder = proxy.as_ref().map(|p| p.recorder.clone());
+    let on_miss = proxy.map(|p| p as Arc<dyn tapedeck::replay::MissHandler>);
     let serve_recorded = match (&plan.set, plan.effect) {
         (Some(set), Effect::RecordMisses) => {
             let set = SetOrigin::Dir(set.clone());
@@ -289,7 +292,19 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         }
         return Err(last);
     }
-    Ok(if args.strict && !t.is_clean() {
+    // A recording mode says what it recorded, as `tapedeck record` does, and
+    // fails (exit 1) when an exchange could not be recorded.
+    let mut unrecorded = 0;
+    if let (Some(recorder), Some(set)) = (&recorder, &plan.set) {
+        let counts = recorder.tally.counts();
+        eprintln!(
+            "tapedeck replay: recording into {}: {}",
+            set.display(),
+            counts.summary()
+        );
+        unrecorded = counts.not_recorded();
+    }
+    Ok(if (args.strict && !t.is_clean()) || unrecorded > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

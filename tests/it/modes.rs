@@ -534,3 +534,60 @@ fn on_miss_was_replaced_by_mode() {
         );
     }
 }
+
+/// Sends SIGTERM and waits for the exit code.
+fn terminate(server: &mut Server) -> Option<i32> {
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            return status.code();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "did not exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test]
+async fn a_recording_run_says_what_it_recorded_and_fails_when_it_could_not() {
+    let upstream = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(user_not_found())
+        .mount(&upstream)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let set = dir.path().join("cassette");
+    let set_arg = set.to_str().unwrap();
+    let mut cmd = replay(&["--mode", "all", "--fixtures", set_arg]);
+    cmd.args(["--upstream", &upstream.uri(), "--no-resign"]);
+    let mut server = Server::spawn(cmd, dir.path().join("recorded.log"));
+    let http = client();
+    for body in [GHOST.to_owned(), GHOST.to_owned(), newcomer()] {
+        assert_eq!(forget(&http, &server.url, &body).await.status, 400);
+    }
+    assert_eq!(terminate(&mut server), Some(0));
+    let log = server.log();
+    assert!(
+        log.contains(&format!(
+            "tapedeck replay: recording into {set_arg}: 3 exchanges: 3 recorded (2 new fixtures, 1 the same as a fixture already there), 0 not recorded"
+        )),
+        "{log}"
+    );
+
+    // An upstream that cannot be reached: the run fails, and says why.
+    let mut cmd = replay(&["--mode", "all", "--fixtures", set_arg]);
+    cmd.args(["--upstream", "http://127.0.0.1:9", "--no-resign"]);
+    let mut server = Server::spawn(cmd, dir.path().join("unreachable.log"));
+    assert_eq!(forget(&http, &server.url, GHOST).await.status, 502);
+    assert_eq!(terminate(&mut server), Some(1));
+    let log = server.log();
+    assert!(log.contains("1 exchange: 0 recorded"), "{log}");
+    assert!(log.contains("1 not recorded"), "{log}");
+}

@@ -2,23 +2,26 @@
 //! `fuzz_targets/` (nightly, `scripts/fuzz.sh`) and by the stable corpus replay
 //! in `tests/it/prop_fuzz_corpus.rs`, which includes this file with `#[path]`.
 //! It must therefore depend on nothing but `tapedeck` and the crates tapedeck
-//! itself depends on (`http`, `serde_json`).
+//! itself depends on (`bytes`, `http`, `http-body-util`, `serde_json`).
 //!
 //! Each function panics only when tapedeck breaks one of its own promises; any
 //! input, however malformed, must be handled without a panic.
 
-use std::sync::LazyLock;
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
 
+use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
-use serde_json::{json, Value};
+use http_body_util::Full;
+use serde_json::Value;
 
 use tapedeck::fixture::set::SequenceEnd;
 use tapedeck::fixture::store::{self, parse_fixture};
 use tapedeck::fixture::{to_canonical_string, RequestKey};
-use tapedeck::net::{tapedeck_error, ErrorKind};
-use tapedeck::replay::checks::{self, Inspected};
-use tapedeck::replay::index::{Index, Lookup};
-use tapedeck::replay::nearmiss::{self, Probe};
+use tapedeck::net::ErrorKind;
+use tapedeck::replay::journal::Outcome;
+use tapedeck::replay::report::Report;
+use tapedeck::replay::{Index, Replay, Settings};
 use tapedeck::sigv4::Credentials;
 
 /// The fixture parser: any text either loads or fails with an error that
@@ -58,24 +61,37 @@ pub fn fixture_parser(data: &[u8]) {
     }
 }
 
-/// What the replay request path needs, built once: the bundled reference set
-/// (sequences end in `error`, so the exhausted branch is reachable) and
-/// credentials for `--verify-signature`.
+/// The replay servers a request goes to, built once per thread (so that tests
+/// running side by side see their own sequences and journal): the bundled
+/// reference set, whose sequences end in `error` so that the exhausted branch
+/// is reachable, with and without `--verify-signature`. Their journals keep
+/// one entry: the request just answered.
 struct ReplayState {
-    index: Index,
-    creds: Credentials,
+    plain: Replay,
+    verifying: Replay,
 }
 
-static STATE: LazyLock<ReplayState> = LazyLock::new(|| ReplayState {
-    index: Index::build(
-        store::load_embedded("reference").expect("the embedded set loads"),
-        |_| SequenceEnd::Error,
-    )
-    .expect("the reference index builds"),
-    creds: "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-        .parse()
-        .expect("valid credentials"),
-});
+thread_local! {
+    static STATE: ReplayState = ReplayState {
+        plain: replay(None),
+        verifying: replay(Some(
+            "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+                .parse()
+                .expect("valid credentials"),
+        )),
+    };
+}
+
+fn replay(verify: Option<Credentials>) -> Replay {
+    let fixtures = store::load_embedded("reference").expect("the embedded set loads");
+    let index = Index::build(fixtures, |_| SequenceEnd::Error).expect("the reference index builds");
+    let settings = Settings {
+        verify,
+        journal_capacity: 1,
+        ..Settings::default()
+    };
+    Replay::new(index, settings)
+}
 
 /// A request decoded from fuzz input, already past hyper's parser: only
 /// methods, URIs and headers that `http` accepts reach the handler.
@@ -130,10 +146,8 @@ pub fn decode_request(data: &[u8]) -> Option<FuzzRequest> {
 }
 
 /// The replay server's request path for one request, without a socket:
-/// contract checks, the canonical key, the envelope decision, the index
-/// lookup, and on a miss the near-miss report — the same calls, in the same
-/// order, as `Replay::replay` in src/replay/server.rs. Returns what the
-/// server would do.
+/// [`Replay::answer`], what the server calls once it has read a request.
+/// Returns what the server did.
 pub fn replay_request(data: &[u8]) -> Option<Served> {
     let req = decode_request(data)?;
     Some(serve(&req))
@@ -150,126 +164,125 @@ pub enum Served {
     Exhausted,
     /// 404: no fixture matches; the nearest one, if any.
     Miss { nearest: Option<(String, usize)> },
+    /// A route of the admin API under `/__tapedeck/` (not journaled).
+    Admin { status: StatusCode },
 }
 
 /// [`replay_request`] for an already decoded request.
 pub fn serve(req: &FuzzRequest) -> Served {
-    let state = &*STATE;
     let target = req
         .headers
         .get("x-amz-target")
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let json: Option<Value> = serde_json::from_slice(&req.body).ok();
-    let inspected = Inspected {
-        method: req.method.as_str(),
-        uri: &req.uri,
-        headers: &req.headers,
-        body: &req.body,
-        json: json.as_ref(),
-    };
-    let mut violations = checks::check(&inspected, req.verify.then_some(&state.creds));
-    let target_str = target.as_deref().unwrap_or_default();
+    let target = target.as_deref().unwrap_or_default();
     let path = req.uri.path();
-    let key = match &json {
-        Some(v) => RequestKey::from_json(req.method.as_str(), path, target_str, v),
-        None => RequestKey::new(req.method.as_str(), path, target_str, &req.body),
-    };
     // The server keys parsed bodies with from_json and raw ones with new: the
     // two must agree, or a fixture and a request could key differently.
-    assert_eq!(
-        key,
-        RequestKey::new(req.method.as_str(), path, target_str, &req.body),
-        "from_json and new disagree"
-    );
-    for v in &violations {
-        assert!(!v.rule.is_empty() && !v.message.is_empty(), "{v:?}");
+    if let Ok(v) = serde_json::from_slice::<Value>(&req.body) {
+        assert_eq!(
+            RequestKey::from_json(req.method.as_str(), path, target, &v),
+            RequestKey::new(req.method.as_str(), path, target, &req.body),
+            "from_json and new disagree"
+        );
     }
-    if let Some((kind, message)) = checks::envelope_problem(&inspected) {
-        let sent = req
-            .headers
-            .get(http::header::CONTENT_TYPE)
-            .map(|v| v.as_bytes());
-        let recorded_as_is = state
-            .index
-            .peek(&key)
-            .is_some_and(|p| p.fixture.request_header("content-type").map(str::as_bytes) == sent);
-        if !recorded_as_is {
-            let resp = tapedeck_error(kind, &message, None);
-            assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-            assert_json_error(resp.body(), kind.wire_name());
-            return Served::Rejected { kind };
-        }
-    }
-    match state.index.lookup(&key) {
-        Lookup::Hit {
-            prepared,
-            position,
-            len,
-        } => {
-            assert!((1..=len).contains(&position));
-            checks::excuse_expected(
-                &mut violations,
-                target
-                    .as_deref()
-                    .and_then(tapedeck::contract::model::operation_for_target),
-                json.as_ref(),
-                &prepared.fixture.expected_violations,
-                None,
+    let mut request = http::Request::new(Bytes::from(req.body.clone()));
+    *request.method_mut() = req.method.clone();
+    *request.uri_mut() = req.uri.clone();
+    *request.headers_mut() = req.headers.clone();
+    STATE.with(|state| {
+        let replay = if req.verify {
+            &state.verifying
+        } else {
+            &state.plain
+        };
+        let before = Report::of(replay).totals;
+        let response = ready(replay.answer(request));
+        let status = response.status();
+        let mut report = Report::of(replay);
+        let journaled = report.totals.requests == before.requests + 1;
+        let Some(entry) = report.entries.pop().filter(|_| journaled) else {
+            assert!(
+                path.starts_with("/__tapedeck/"),
+                "only admin requests go unjournaled: {path}"
             );
-            Served::Hit {
-                id: prepared.fixture.id.clone(),
-                status: prepared.status,
-            }
+            return Served::Admin { status };
+        };
+        assert_eq!(
+            entry.status,
+            status.as_u16(),
+            "the journal has the status sent"
+        );
+        for v in &entry.violations {
+            assert!(!v.rule.is_empty() && !v.message.is_empty(), "{v:?}");
         }
-        Lookup::Exhausted { len, last, .. } => {
-            assert!(len >= 2, "only sequences can be used up");
-            let message = format!(
-                "the sequence of {len} responses (last: {}) is used up",
-                last.fixture.id
-            );
-            let resp = tapedeck_error(ErrorKind::SequenceExhausted, &message, None);
-            assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-            assert_json_error(resp.body(), "sequence-exhausted");
-            Served::Exhausted
-        }
-        Lookup::Miss => {
-            let probe = Probe {
-                method: req.method.as_str(),
-                path,
-                target: target.as_deref(),
-                json: json.as_ref(),
-                raw: &req.body,
-                bindings: None,
-            };
-            let near = nearmiss::nearest(state.index.fixtures().iter(), &probe, 3);
-            assert!(near.len() <= 3);
-            for m in &near {
-                // Zero differences would mean the key should have matched.
-                assert_eq!(m.differences, m.diff.len());
-                assert!(m.differences > 0, "a near miss without a difference: {m:?}");
+        let kind = response
+            .headers()
+            .get("x-tapedeck-error")
+            .map(|v| v.to_str().expect("a wire name").to_owned());
+        match entry.outcome {
+            Outcome::Matched {
+                fixture,
+                position,
+                of,
+            } => {
+                assert!((1..=of).contains(&position));
+                assert_eq!(kind, None, "a recorded answer is not tapedeck's own");
+                Served::Hit {
+                    id: fixture,
+                    status,
+                }
             }
-            let details = json!({ "near_misses": near });
-            let resp = tapedeck_error(ErrorKind::NoMatch, "no fixture matches", Some(details));
-            assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-            assert_json_error(resp.body(), "no-match");
-            Served::Miss {
-                nearest: near.first().map(|m| (m.fixture.clone(), m.differences)),
+            Outcome::Exhausted { of, .. } => {
+                assert!(of >= 2, "only sequences can be used up");
+                assert_eq!(status, StatusCode::NOT_FOUND);
+                assert_json_error(response.body(), "sequence-exhausted");
+                Served::Exhausted
             }
+            Outcome::Unmatched { near_misses } => {
+                assert!(near_misses.len() <= 3);
+                for m in &near_misses {
+                    // Zero differences would mean the key should have matched.
+                    assert_eq!(m.differences, m.diff.len());
+                    assert!(m.differences > 0, "a near miss without a difference: {m:?}");
+                }
+                assert_eq!(status, StatusCode::NOT_FOUND);
+                assert_json_error(response.body(), "no-match");
+                Served::Miss {
+                    nearest: near_misses
+                        .first()
+                        .map(|m| (m.fixture.clone(), m.differences)),
+                }
+            }
+            Outcome::Rejected { kind, .. } => {
+                assert_eq!(status, kind.status());
+                assert_json_error(response.body(), kind.wire_name());
+                Served::Rejected { kind }
+            }
+            Outcome::Forwarded { .. } => unreachable!("no miss handler is set"),
         }
+    })
+}
+
+/// The output of a future that needs no waiting: the replay path awaits
+/// nothing unless a miss handler is set.
+fn ready<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(out) => out,
+        Poll::Pending => panic!("the replay path waited on something"),
     }
 }
 
 /// A tapedeck-made error body is awsJson: JSON with `__type` and `kind`.
-fn assert_json_error(body: &http_body_util::Full<bytes::Bytes>, kind: &str) {
+fn assert_json_error(body: &Full<Bytes>, kind: &str) {
     use http_body_util::BodyExt as _;
-    use std::future::Future as _;
-    use std::task::{Context, Poll, Waker};
     let mut body = body.clone();
-    let mut frame = std::pin::pin!(body.frame());
-    let Poll::Ready(Some(Ok(frame))) = frame.as_mut().poll(&mut Context::from_waker(Waker::noop()))
-    else {
-        panic!("a Full body is ready at once");
-    };
+    let frame = ready(body.frame())
+        .expect("a body")
+        .expect("a Full body cannot fail");
     let data = frame.into_data().expect("a data frame");
     let v: Value = serde_json::from_slice(&data).expect("tapedeck errors are JSON");
     assert_eq!(v["kind"], kind);
@@ -297,12 +310,11 @@ fn has_float(f: &tapedeck::fixture::Fixture) -> bool {
 /// The request of each reference fixture, encoded for [`decode_request`]:
 /// the seed corpus of the replay target (each one a hit).
 pub fn reference_requests() -> Vec<Vec<u8>> {
-    STATE
-        .index
-        .fixtures()
+    store::load_embedded("reference")
+        .expect("the embedded set loads")
         .iter()
-        .map(|p| {
-            let f = &p.fixture;
+        .map(|loaded| {
+            let f = &loaded.fixture;
             let mut out = format!("{} {}\n", f.request.method, f.request.path).into_bytes();
             for (name, value) in &f.request.headers {
                 for v in value.values() {

@@ -10,9 +10,8 @@
 //! fixtures.
 
 use bytes::Bytes;
-use http::{HeaderValue, Method, Response, StatusCode};
+use http::{HeaderValue, Method, Response, StatusCode, Uri};
 use http_body_util::Full;
-use hyper::body::Incoming;
 use serde::Serialize;
 use serde_json::json;
 
@@ -32,13 +31,9 @@ pub struct FixtureSummary<'a> {
     pub origin: &'a str,
 }
 
-pub async fn handle(replay: &Replay, req: hyper::Request<Incoming>) -> Response<Full<Bytes>> {
-    let route = req
-        .uri()
-        .path()
-        .trim_start_matches(PREFIX)
-        .trim_end_matches('/');
-    match (req.method(), route) {
+pub fn handle(replay: &Replay, method: &Method, uri: &Uri) -> Response<Full<Bytes>> {
+    let route = uri.path().trim_start_matches(PREFIX).trim_end_matches('/');
+    match (method, route) {
         (&Method::GET, "health") => respond(
             StatusCode::OK,
             &json!({ "status": "ok", "fixtures": replay.index.len() }),
@@ -64,7 +59,7 @@ pub async fn handle(replay: &Replay, req: hyper::Request<Incoming>) -> Response<
                 .collect();
             respond(StatusCode::OK, &list)
         }
-        (&Method::GET, "journal") => match req.uri().query() {
+        (&Method::GET, "journal") => match uri.query() {
             None | Some("" | "format=json") => respond(
                 StatusCode::OK,
                 &json!({
@@ -80,7 +75,7 @@ pub async fn handle(replay: &Replay, req: hyper::Request<Incoming>) -> Response<
             ),
         },
         (&Method::GET, "bindings") => respond(StatusCode::OK, &replay.bindings.list()),
-        (&Method::POST, "reset") => match req.uri().query() {
+        (&Method::POST, "reset") => match uri.query() {
             None | Some("") => {
                 replay.reset();
                 respond(
@@ -107,11 +102,11 @@ pub async fn handle(replay: &Replay, req: hyper::Request<Incoming>) -> Response<
         },
         (_, "health" | "fixtures" | "journal" | "bindings" | "reset") => respond(
             StatusCode::METHOD_NOT_ALLOWED,
-            &json!({ "error": format!("{} is not allowed here: use GET for health, fixtures, journal and bindings, POST for reset", req.method()) }),
+            &json!({ "error": format!("{} is not allowed here: use GET for health, fixtures, journal and bindings, POST for reset", method) }),
         ),
         _ => respond(
             StatusCode::NOT_FOUND,
-            &json!({ "error": format!("unknown admin route '{}'; try {PREFIX}health, {PREFIX}fixtures, {PREFIX}journal, {PREFIX}bindings or POST {PREFIX}reset", req.uri().path()) }),
+            &json!({ "error": format!("unknown admin route '{}'; try {PREFIX}health, {PREFIX}fixtures, {PREFIX}journal, {PREFIX}bindings or POST {PREFIX}reset", uri.path()) }),
         ),
     }
 }

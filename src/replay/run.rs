@@ -84,7 +84,7 @@ impl Handler for Replay {
         _peer: SocketAddr,
     ) -> Response<Full<Bytes>> {
         if req.uri().path().starts_with(admin::PREFIX) {
-            return admin::handle(self, req).await;
+            return admin::handle(self, req.method(), req.uri());
         }
         self.replay(req).await
     }

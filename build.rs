@@ -21,7 +21,7 @@ fn main() {
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();
-    let mut out = String::from("pub static CORPUS: &[(&str, &str)] = &[\n");
+    let mut out = String::from("pub(super) static CORPUS: &[(&str, &str)] = &[\n");
     for file in &files {
         let rel = file.strip_prefix(&root).expect("under root");
         let rel = rel.to_string_lossy().replace('\\', "/");

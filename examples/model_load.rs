@@ -12,7 +12,7 @@ fn main() {
     let started = Instant::now();
     let op = tapedeck::contract::model::flagship();
     let body = serde_json::json!({"UserPoolId": "us-east-1_Ab12", "Username": "u", "DeviceKey": "us-east-1_0a-1"});
-    let first = tapedeck::contract::validate::validate(op, &body);
+    let first = tapedeck::contract::validate(op, &body);
     let validated = started.elapsed();
     println!(
         "model: {} operations, {} shapes; load (inflate + parse) {:.2} ms; first validation (compiles 3 patterns) {:.2} ms ({})",

@@ -18,7 +18,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::json;
 use tapedeck::fixture::redact::RedactConfig;
-use tapedeck::record::recorder::Exchange;
+use tapedeck::record::Exchange;
 use tapedeck::record::{Recorder, RecorderConfig};
 
 fn jwt(sub: &str) -> String {

@@ -6,16 +6,16 @@ use std::fmt::Write as _;
 
 /// One test case.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Case {
-    pub classname: String,
-    pub name: String,
-    pub outcome: CaseOutcome,
+pub(crate) struct Case {
+    pub(crate) classname: String,
+    pub(crate) name: String,
+    pub(crate) outcome: CaseOutcome,
     /// What the case did, shown as its `<system-out>`.
-    pub output: Option<String>,
+    pub(crate) output: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CaseOutcome {
+pub(crate) enum CaseOutcome {
     Passed,
     /// A one-line message and a longer text.
     Failed {
@@ -28,7 +28,7 @@ pub enum CaseOutcome {
 }
 
 /// Renders a suite as a JUnit XML document.
-pub fn render(suite: &str, cases: &[Case]) -> String {
+pub(crate) fn render(suite: &str, cases: &[Case]) -> String {
     let failures = cases
         .iter()
         .filter(|c| matches!(c.outcome, CaseOutcome::Failed { .. }))
@@ -82,7 +82,7 @@ pub fn render(suite: &str, cases: &[Case]) -> String {
 
 /// Escapes text for XML attributes and content; drops characters XML 1.0 cannot
 /// carry at all.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

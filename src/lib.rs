@@ -6,7 +6,7 @@
 //!
 //! - [`contract`] — what Cognito promises: the vendored service model
 //!   ([`contract::model`]: operations, shapes, errors, sensitivity, authtype),
-//!   AWS-worded validation of any operation's input ([`mod@contract::validate`]), the
+//!   AWS-worded validation of any operation's input ([`contract::validate`]), the
 //!   awsJson protocol details.
 //! - [`fixture`] — the on-disk format: types, loading, atomic writes, the canonical
 //!   request key, redaction, the secret scanner, and [`fixture::sensitive`]: where
@@ -16,9 +16,11 @@
 //!
 //! `contract` and `fixture` know nothing of servers; everything else builds on them.
 
+#![warn(unreachable_pub)]
+
 pub mod contract;
 pub mod fixture;
-pub mod junit;
+pub(crate) mod junit;
 pub mod lint;
 pub mod net;
 pub mod record;
@@ -26,3 +28,8 @@ pub mod replay;
 pub mod scenario;
 pub mod sigv4;
 pub mod verify;
+
+pub use fixture::SequenceEnd;
+pub use net::ErrorKind;
+pub use replay::{Entry, FieldDiff, NearMiss, Outcome, Totals, Used, Violation};
+pub use sigv4::Credentials;

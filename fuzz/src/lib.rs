@@ -15,12 +15,12 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use http_body_util::Full;
 use serde_json::Value;
 
-use tapedeck::fixture::set::SequenceEnd;
-use tapedeck::fixture::store::{self, parse_fixture};
+use tapedeck::fixture::SequenceEnd;
+use tapedeck::fixture::{self, parse_fixture};
 use tapedeck::fixture::{to_canonical_string, RequestKey};
 use tapedeck::net::ErrorKind;
-use tapedeck::replay::journal::Outcome;
-use tapedeck::replay::report::Report;
+use tapedeck::replay::Outcome;
+use tapedeck::replay::Report;
 use tapedeck::replay::{Index, Replay, Settings};
 use tapedeck::sigv4::Credentials;
 
@@ -51,9 +51,9 @@ pub fn fixture_parser(data: &[u8]) {
             );
             // The match key and the lint rules must cope with anything that loads.
             let _ = RequestKey::of(&first);
-            let _ = tapedeck::lint::lint(vec![store::RawFixture {
+            let _ = tapedeck::lint::lint(vec![fixture::RawFixture {
                 origin: origin.to_owned(),
-                set: tapedeck::fixture::set::SetOrigin::Dir("fuzz".into()),
+                set: tapedeck::fixture::SetOrigin::Dir("fuzz".into()),
                 stem: first.id.clone(),
                 text: text.into_owned(),
             }]);
@@ -83,7 +83,7 @@ thread_local! {
 }
 
 fn replay(verify: Option<Credentials>) -> Replay {
-    let fixtures = store::load_embedded("reference").expect("the embedded set loads");
+    let fixtures = fixture::load_embedded("reference").expect("the embedded set loads");
     let index = Index::build(fixtures, |_| SequenceEnd::Error).expect("the reference index builds");
     let settings = Settings {
         verify,
@@ -310,7 +310,7 @@ fn has_float(f: &tapedeck::fixture::Fixture) -> bool {
 /// The request of each reference fixture, encoded for [`decode_request`]:
 /// the seed corpus of the replay target (each one a hit).
 pub fn reference_requests() -> Vec<Vec<u8>> {
-    store::load_embedded("reference")
+    fixture::load_embedded("reference")
         .expect("the embedded set loads")
         .iter()
         .map(|loaded| {

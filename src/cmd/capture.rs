@@ -7,12 +7,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use tapedeck::net::awsjson::{Auth, Client};
-use tapedeck::net::credentials::Signer;
-use tapedeck::net::upstream::{Timeouts, Upstream};
-use tapedeck::scenario::capture::{capture, CaptureConfig};
+use tapedeck::net::{Auth, Client, Signer, Timeouts, Upstream};
 use tapedeck::scenario::catalog::{self, Provokable, CATALOG};
-use tapedeck::scenario::provision::Provisioner;
+use tapedeck::scenario::{capture, CaptureConfig, Provisioner};
 
 #[derive(Debug, Args)]
 #[command(group(
@@ -124,7 +121,7 @@ pub async fn run(args: CaptureArgs) -> anyhow::Result<ExitCode> {
     let region = args
         .region
         .clone()
-        .or_else(|| tapedeck::record::proxy::region_from_host(upstream.host()))
+        .or_else(|| tapedeck::record::region_from_host(upstream.host()))
         .unwrap_or_else(|| "us-east-1".to_owned());
     let is_aws =
         upstream.host().ends_with("amazonaws.com") || upstream.host().ends_with("amazonaws.com.cn");

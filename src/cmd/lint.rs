@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use tapedeck::fixture::store;
+use tapedeck::fixture;
 use tapedeck::lint;
 
 #[derive(Debug, Args)]
@@ -35,7 +35,7 @@ pub fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
     } else {
         super::Empty::Refuse
     };
-    let (raws, _) = super::read_sources(&args.paths, &store::embedded_sets(), empty)?;
+    let (raws, _) = super::read_sources(&args.paths, &fixture::embedded_sets(), empty)?;
     // Sets named together are served together; the embedded sets are not.
     let report = if args.paths.is_empty() {
         lint::lint(raws)

@@ -16,9 +16,8 @@ pub mod verify;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use tapedeck::fixture::set::{SequenceEnd, SetOrigin};
-use tapedeck::fixture::store::{self, LoadedFixture, RawFixture, Source};
-use tapedeck::replay::index::EndPolicy;
+use tapedeck::fixture::{self, LoadedFixture, RawFixture, SequenceEnd, SetOrigin, Source};
+use tapedeck::replay::EndPolicy;
 
 pub use output::{check_output_dir, check_output_file, create_output_dir, print_out, write_file};
 
@@ -60,14 +59,14 @@ fn end_name(end: SequenceEnd) -> &'static str {
 
 /// The policy a set declares, and where.
 pub fn declared_policy(set: &SetOrigin) -> anyhow::Result<EndPolicy> {
-    let end = store::set_config(set)
+    let end = fixture::set_config(set)
         .context("cannot load fixtures")?
         .sequence_end;
-    let from = match store::set_file(set) {
+    let from = match fixture::set_file(set) {
         Some(file) => format!("{file} sets sequence_end to '{}'", end_name(end)),
         None => format!(
             "{set} has no {}, so sequence_end is '{}'",
-            tapedeck::fixture::set::SET_FILE,
+            fixture::SET_FILE,
             end_name(end)
         ),
     };
@@ -112,7 +111,8 @@ pub fn read_sources(
     // inside it) is read once: it is one fixture, not a sequence with itself.
     let mut seen = std::collections::HashSet::new();
     for source in sources {
-        let read = store::read_source(&Source::from_arg(source)).context("cannot read fixtures")?;
+        let read =
+            fixture::read_source(&Source::from_arg(source)).context("cannot read fixtures")?;
         if read.is_empty() && empty != Empty::Allow {
             anyhow::bail!(
                 "{}: holds no fixture (no *.json file other than tapedeck-set.json; hidden files are skipped){}",
@@ -153,7 +153,7 @@ pub fn read_sources(
 /// Loads fixture sources (see [`read_sources`]); with none, the embedded
 /// reference set. Stops at the first fixture or set file that does not load.
 pub fn load_sources(sources: &[PathBuf], empty: Empty) -> anyhow::Result<Sources> {
-    let (raws, label) = read_sources(sources, &[store::DEFAULT_SET], empty)?;
+    let (raws, label) = read_sources(sources, &[fixture::DEFAULT_SET], empty)?;
     let mut fixtures = Vec::with_capacity(raws.len());
     let mut policies = Vec::new();
     for raw in raws {

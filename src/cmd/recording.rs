@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use clap::Args;
 use tapedeck::fixture::redact::RedactConfig;
-use tapedeck::record::credentials::Signer;
-use tapedeck::record::{Proxy, Recorder, RecorderConfig, Signing, Timeouts, Upstream};
+use tapedeck::net::{Signer, Timeouts, Upstream};
+use tapedeck::record::{Proxy, Recorder, RecorderConfig, Signing};
 
 /// Where to forward and how to record: shared by `record` and `replay --mode`.
 #[derive(Debug, Args)]

@@ -6,12 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use tapedeck::fixture::set::{SequenceEnd, SetOrigin};
-use tapedeck::fixture::store::Source;
+use tapedeck::fixture::{SequenceEnd, SetOrigin, Source};
 use tapedeck::net::{self, Limits};
-use tapedeck::record::mode::{self, Effect, Mode};
-use tapedeck::replay::report::Report;
-use tapedeck::replay::{run, Index, Replay, Settings};
+use tapedeck::record::{self, Effect, Mode};
+use tapedeck::replay::{self, Index, Replay, Report, Settings};
 use tapedeck::sigv4::Credentials;
 
 #[derive(Debug, Args)]
@@ -184,7 +182,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     };
     // What was recorded, for the summary at shutdown.
     let recorder = proxy.as_ref().map(|p| p.recorder.clone());
-    let on_miss = proxy.map(|p| p as Arc<dyn tapedeck::replay::MissHandler>);
+    let on_miss = proxy.map(|p| p as Arc<dyn tapedeck::net::MissHandler>);
     let serve_recorded = match (&plan.set, plan.effect) {
         (Some(set), Effect::RecordMisses) => {
             let set = SetOrigin::Dir(set.clone());
@@ -224,7 +222,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         }
         tracing::info!("shutting down: draining open connections");
     };
-    let running = run::start(listener, replay.clone(), limits, signal)?;
+    let running = replay::start(listener, replay.clone(), limits, signal)?;
     let url = running.url();
     // Before the start line, so that whoever reads that line finds it in the log.
     if let Some(note) = plan.note(&args) {
@@ -258,7 +256,7 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let served = running.wait().await;
     // The run, which no reset touches: what --strict, the reports and the
     // summary line are made of.
-    let t = replay.journal.run_totals();
+    let t = replay.run_totals();
     // Each file is tried even if another fails (a directory removed during
     // the run); the summary line is printed whatever happens.
     let mut failed = Vec::new();
@@ -343,14 +341,14 @@ impl Plan {
                 "--mode {mode} records into a set directory: pass --out DIR, or a single --fixtures DIR"
             ),
         };
-        let effect = mode.effect(mode::set_exists(&set));
+        let effect = mode.effect(record::set_exists(&set));
         if effect.reaches_upstream() {
             let Some(upstream) = &args.record.upstream else {
                 anyhow::bail!(
                     "--mode {mode} forwards requests: pass --upstream URL (a sandbox account's endpoint, or an emulator)"
                 );
             };
-            if mode::in_ci() && !args.allow_record_in_ci {
+            if record::in_ci() && !args.allow_record_in_ci {
                 let what = match (mode, effect) {
                     (Mode::Once, _) => format!(
                         "the set {} is missing or empty, so --mode once would record it",

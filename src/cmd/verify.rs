@@ -6,12 +6,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use tapedeck::fixture::store::LoadedFixture;
-use tapedeck::net::awsjson::Client;
-use tapedeck::net::credentials::Signer;
-use tapedeck::net::upstream::{Timeouts, Upstream};
-use tapedeck::verify::report::Report;
-use tapedeck::verify::{coverage, diff, verify, Level, Provision, VerifyConfig};
+use tapedeck::fixture::LoadedFixture;
+use tapedeck::net::{Client, Signer, Timeouts, Upstream};
+use tapedeck::verify::{coverage, diff, verify, Level, Provision, Report, VerifyConfig};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -98,7 +95,7 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let region = args
         .region
         .clone()
-        .or_else(|| tapedeck::record::proxy::region_from_host(upstream.host()))
+        .or_else(|| tapedeck::record::region_from_host(upstream.host()))
         .unwrap_or_else(|| "us-east-1".to_owned());
     let signer = signer(args.profile.as_deref()).await;
     let config = VerifyConfig {

@@ -64,7 +64,7 @@ pub fn error_type(body: &[u8], header: Option<&str>) -> Option<ErrorType> {
 
 /// The error message of a JSON error body: `message`, or `Message` as some
 /// services spell it.
-pub fn error_message(body: &[u8]) -> Option<String> {
+pub(crate) fn error_message(body: &[u8]) -> Option<String> {
     let v: Value = serde_json::from_slice(body).ok()?;
     v.get("message")
         .or_else(|| v.get("Message"))
@@ -74,7 +74,7 @@ pub fn error_message(body: &[u8]) -> Option<String> {
 
 /// Whether a `Content-Type` value is the awsJson 1.1 type, ignoring parameters
 /// and case (`application/x-amz-json-1.1; charset=utf-8` is).
-pub fn is_awsjson_content_type(value: &str) -> bool {
+pub(crate) fn is_awsjson_content_type(value: &str) -> bool {
     let media_type = match memchr::memchr(b';', value.as_bytes()) {
         Some(end) => &value[..end],
         None => value,

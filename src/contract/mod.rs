@@ -2,14 +2,13 @@
 //!
 //! Nothing in here knows about servers or files: [`model`] is the vendored
 //! service model (operations, shapes, constraints, errors, sensitivity,
-//! authentication), [`mod@validate`] applies its constraints the way the service
-//! does, and [`awsjson`] covers the awsJson 1.1 protocol details that every
-//! request and response share.
+//! authentication), [`validate()`] applies its constraints the way the service
+//! does, and [`error_type`] and [`sanitize_error_type`] read awsJson 1.1
+//! error types as clients do.
 
-pub mod awsjson;
+pub(crate) mod awsjson;
 pub mod model;
-pub mod validate;
+pub(crate) mod validate;
 
-pub use awsjson::{error_type, sanitize_error_type};
-pub use model::{Member, Operation};
-pub use validate::{validate, Constraint, Validation, Violation};
+pub use awsjson::{error_type, sanitize_error_type, ErrorType, ErrorTypeSource};
+pub use validate::{validate, validate_target, Constraint, Shown, Validation, Violation};

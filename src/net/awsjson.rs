@@ -79,8 +79,8 @@ fn truncate(s: &str, max: usize) -> String {
 /// A client for one endpoint and region.
 #[derive(Debug, Clone)]
 pub struct Client {
-    pub upstream: Upstream,
-    pub region: String,
+    pub(crate) upstream: Upstream,
+    pub(crate) region: String,
 }
 
 impl Client {
@@ -124,7 +124,7 @@ impl Client {
     }
 
     /// The headers of an awsJson request for `target`, signed per `auth`.
-    pub async fn request_headers(
+    pub(crate) async fn request_headers(
         &self,
         target: &str,
         body: &[u8],

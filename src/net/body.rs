@@ -10,7 +10,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
 
 /// Why a body could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum BodyError {
+pub(crate) enum BodyError {
     #[error("request body is larger than {limit} bytes")]
     TooLarge { limit: usize },
     #[error("could not read the request body: {0}")]
@@ -19,7 +19,7 @@ pub enum BodyError {
 
 impl BodyError {
     /// The kind of error a server answers this with.
-    pub fn kind(&self) -> super::ErrorKind {
+    pub(crate) fn kind(&self) -> super::ErrorKind {
         match self {
             BodyError::TooLarge { .. } => super::ErrorKind::BodyTooLarge,
             BodyError::Read(_) => super::ErrorKind::BodyUnreadable,
@@ -29,7 +29,7 @@ impl BodyError {
 
 /// Reads a request's body within [`MAX_BODY`], refusing at once when its
 /// `Content-Length` header already says it is larger.
-pub async fn read_request_body(
+pub(crate) async fn read_request_body(
     headers: &http::HeaderMap,
     body: Incoming,
 ) -> Result<Bytes, BodyError> {
@@ -45,7 +45,7 @@ pub async fn read_request_body(
 ///
 /// A small body usually arrives whole in its first frame: that frame's bytes
 /// are the body, taken as they are. Anything longer is gathered frame by frame.
-pub async fn read_limited(
+pub(crate) async fn read_limited(
     mut body: Incoming,
     content_length: Option<u64>,
     limit: usize,

@@ -4,18 +4,23 @@
 //! awsJson client that provisioning uses, tapedeck's own error answers, and the
 //! seam between replay and record (`miss`).
 
-pub mod awsjson;
-pub mod body;
-pub mod credentials;
-pub mod listen;
-pub mod miss;
-pub mod server;
-pub mod tapedeck_error;
-pub mod upstream;
-pub mod watch;
+pub(crate) mod awsjson;
+pub(crate) mod body;
+pub(crate) mod credentials;
+pub(crate) mod listen;
+pub(crate) mod miss;
+pub(crate) mod server;
+pub(crate) mod tapedeck_error;
+pub(crate) mod upstream;
+pub(crate) mod watch;
 
-pub use body::{read_limited, read_request_body, BodyError, MAX_BODY};
+pub use awsjson::{Answer, Auth, CallError, Client};
+pub use body::MAX_BODY;
+pub(crate) use body::{read_request_body, BodyError};
+pub use credentials::{CredentialsError, Signer};
 pub use listen::{bind, bind_spec, BindError};
 pub use miss::{Answered, MissAnswer, MissHandler, Missed};
 pub use server::{serve, Handler, Limits, Served};
-pub use tapedeck_error::{tapedeck_error, ErrorKind};
+pub(crate) use tapedeck_error::tapedeck_error;
+pub use tapedeck_error::ErrorKind;
+pub use upstream::{SetupError, Timeouts, Upstream, UpstreamError, UpstreamResponse, MAX_RESPONSE};

@@ -121,7 +121,7 @@ impl std::fmt::Display for ErrorKind {
 /// A tapedeck-made error answer of `kind`: `{"__type", "message", "kind"}` and
 /// the members of `details`, if any, with `x-amzn-errortype` and
 /// `x-tapedeck-error`.
-pub fn tapedeck_error(
+pub(crate) fn tapedeck_error(
     kind: ErrorKind,
     message: &str,
     details: Option<Value>,

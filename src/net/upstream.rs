@@ -133,7 +133,7 @@ impl Upstream {
     }
 
     /// The full URL of `path_and_query` at the upstream.
-    pub fn uri_for(&self, path_and_query: &str) -> Uri {
+    pub(crate) fn uri_for(&self, path_and_query: &str) -> Uri {
         let scheme = self.base.scheme_str().unwrap_or("http");
         format!("{scheme}://{}{path_and_query}", self.authority())
             .parse()

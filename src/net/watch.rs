@@ -32,7 +32,7 @@ const ANSWERING: u64 = u64::MAX;
 
 /// One connection's state, shared by the connection and the watcher.
 #[derive(Debug)]
-pub struct Signal {
+pub(crate) struct Signal {
     /// Its key in [`Watch::open`]'s map.
     id: u64,
     start: Instant,
@@ -55,12 +55,12 @@ impl Signal {
     }
 
     /// A request head has arrived: the connection is not waiting for one.
-    pub fn arrived(&self) {
+    pub(crate) fn arrived(&self) {
         self.since.store(ANSWERING, Ordering::Relaxed);
     }
 
     /// The answer is ready: the connection waits for the next head from now.
-    pub fn waiting(&self) {
+    pub(crate) fn waiting(&self) {
         let nanos = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(ANSWERING - 1);
         self.since.store(nanos, Ordering::Relaxed);
     }
@@ -82,7 +82,7 @@ impl Signal {
 
 /// Every open connection of one server.
 #[derive(Debug, Default)]
-pub struct Watch {
+pub(crate) struct Watch {
     open: Mutex<HashMap<u64, Arc<Signal>>>,
     next_id: AtomicU64,
     /// Notified when the last open connection closes.
@@ -91,7 +91,7 @@ pub struct Watch {
 
 impl Watch {
     /// A new connection's signal, watched from now on.
-    pub fn open(&self) -> Arc<Signal> {
+    pub(crate) fn open(&self) -> Arc<Signal> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let signal = Arc::new(Signal::new(id));
         self.lock().insert(id, signal.clone());
@@ -100,7 +100,7 @@ impl Watch {
 
     /// Serves `conn`, whose signal is `signal` (from [`Watch::open`]), until it
     /// ends, is overdue or is told to finish.
-    pub fn serve<C>(self: &Arc<Self>, conn: C, signal: Arc<Signal>) -> Watched<C> {
+    pub(crate) fn serve<C>(self: &Arc<Self>, conn: C, signal: Arc<Signal>) -> Watched<C> {
         Watched {
             conn: Box::pin(conn),
             signal,
@@ -116,7 +116,7 @@ impl Watch {
     /// Closes, every `limit / 8` (at least 5 ms, at most 1 s), the connections
     /// that have waited longer than `limit` for a request head: a head is cut
     /// off after `limit`, give or take that tick. Runs until dropped.
-    pub async fn expire(self: Arc<Self>, limit: Duration) {
+    pub(crate) async fn expire(self: Arc<Self>, limit: Duration) {
         let tick = (limit / 8).clamp(Duration::from_millis(5), Duration::from_secs(1));
         let mut ticks = tokio::time::interval(tick);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -133,7 +133,7 @@ impl Watch {
 
     /// Asks every open connection to finish the request in flight and close;
     /// completes once none is open.
-    pub async fn finish_all(&self) {
+    pub(crate) async fn finish_all(&self) {
         loop {
             let emptied = self.emptied.notified();
             tokio::pin!(emptied);
@@ -162,7 +162,7 @@ impl Watch {
 
 /// A connection that obeys its [`Signal`]; completes when the connection ends
 /// or must close (dropping it closes the socket).
-pub struct Watched<C> {
+pub(crate) struct Watched<C> {
     conn: Pin<Box<C>>,
     signal: Arc<Signal>,
     finishing: bool,
@@ -171,7 +171,7 @@ pub struct Watched<C> {
 
 /// How a watched connection ended.
 #[derive(Debug)]
-pub enum Ended<E> {
+pub(crate) enum Ended<E> {
     /// It closed, or finished at shutdown.
     Done(Result<(), E>),
     /// Its request head was overdue: closed without an answer.

@@ -30,7 +30,7 @@ use crate::net::{
 use crate::sigv4::{self, Authorization};
 
 /// Request headers that carry the client's signature: removed before re-signing.
-pub const SIGNATURE_HEADERS: [&str; 4] = [
+pub(crate) const SIGNATURE_HEADERS: [&str; 4] = [
     "authorization",
     "x-amz-date",
     "x-amz-security-token",

@@ -18,20 +18,20 @@ use serde_json::json;
 use super::server::Replay;
 
 /// The path prefix of the admin API.
-pub const PREFIX: &str = "/__tapedeck/";
+pub(crate) const PREFIX: &str = "/__tapedeck/";
 
 /// One fixture as `fixtures` lists it.
 #[derive(Debug, Serialize)]
-pub struct FixtureSummary<'a> {
-    pub id: &'a str,
-    pub scenario: Option<&'a str>,
-    pub sequence: Option<u32>,
-    pub status: u16,
-    pub error_type: Option<String>,
-    pub origin: &'a str,
+pub(crate) struct FixtureSummary<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) scenario: Option<&'a str>,
+    pub(crate) sequence: Option<u32>,
+    pub(crate) status: u16,
+    pub(crate) error_type: Option<String>,
+    pub(crate) origin: &'a str,
 }
 
-pub fn handle(replay: &Replay, method: &Method, uri: &Uri) -> Response<Full<Bytes>> {
+pub(crate) fn handle(replay: &Replay, method: &Method, uri: &Uri) -> Response<Full<Bytes>> {
     let route = uri.path().trim_start_matches(PREFIX).trim_end_matches('/');
     match (method, route) {
         (&Method::GET, "health") => respond(

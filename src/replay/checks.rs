@@ -9,17 +9,17 @@ use http::HeaderMap;
 use serde_json::Value;
 
 use super::journal::Violation;
-use super::sigv4::{self, Credentials};
 use crate::contract::awsjson::is_awsjson_content_type;
 use crate::contract::model::{self, Auth, Operation};
 use crate::contract::validate::{validate, Validation};
 use crate::net::ErrorKind;
+use crate::sigv4::{self, Credentials};
 
-pub use crate::contract::model::X_AMZ_TARGET;
+pub(crate) use crate::contract::model::X_AMZ_TARGET;
 
 /// A header's value as text, invalid UTF-8 replaced (`String::from_utf8_lossy`),
 /// without its slow path when the value is valid.
-pub fn text_of(value: &http::HeaderValue) -> std::borrow::Cow<'_, str> {
+pub(crate) fn text_of(value: &http::HeaderValue) -> std::borrow::Cow<'_, str> {
     match std::str::from_utf8(value.as_bytes()) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(value.as_bytes()),
@@ -28,17 +28,17 @@ pub fn text_of(value: &http::HeaderValue) -> std::borrow::Cow<'_, str> {
 
 /// A request's parts, as read once by the server.
 #[derive(Debug)]
-pub struct Inspected<'a> {
-    pub method: &'a str,
-    pub uri: &'a http::Uri,
-    pub headers: &'a HeaderMap,
-    pub body: &'a [u8],
-    pub json: Option<&'a Value>,
+pub(crate) struct Inspected<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) uri: &'a http::Uri,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) body: &'a [u8],
+    pub(crate) json: Option<&'a Value>,
 }
 
 /// The awsJson envelope problem that makes a request unanswerable as awsJson,
 /// if any: the kind (for `x-tapedeck-error`) and a message.
-pub fn envelope_problem(req: &Inspected<'_>) -> Option<(ErrorKind, String)> {
+pub(crate) fn envelope_problem(req: &Inspected<'_>) -> Option<(ErrorKind, String)> {
     let ct = req
         .headers
         .get(http::header::CONTENT_TYPE)
@@ -71,37 +71,36 @@ pub fn envelope_problem(req: &Inspected<'_>) -> Option<(ErrorKind, String)> {
     None
 }
 
-/// Every contract violation of a request.
-pub fn check(req: &Inspected<'_>, verify: Option<&Credentials>) -> Vec<Violation> {
-    check_all(req, verify, Known::default()).violations
-}
-
 /// What the caller already knows of a request: the body's fixture group keeps
 /// the operation its target names and the model's validation of its body, so
 /// that a matched request is not looked up nor validated again.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Known<'a> {
+pub(crate) struct Known<'a> {
     /// The operation the request's target names, if the caller looked it up.
-    pub operation: Option<&'static Operation>,
+    pub(crate) operation: Option<&'static Operation>,
     /// What [`validate`] says of `req.json` against that operation.
-    pub validation: Option<&'a Validation>,
+    pub(crate) validation: Option<&'a Validation>,
 }
 
 /// What [`check_all`] found.
 #[derive(Debug)]
-pub struct Checked {
+pub(crate) struct Checked {
     /// Every contract violation of the request.
-    pub violations: Vec<Violation>,
+    pub(crate) violations: Vec<Violation>,
     /// The [`envelope_problem`], if any (also among the violations).
-    pub envelope: Option<(ErrorKind, String)>,
+    pub(crate) envelope: Option<(ErrorKind, String)>,
     /// The operation the target names, if it names one of the model.
-    pub operation: Option<&'static Operation>,
+    pub(crate) operation: Option<&'static Operation>,
 }
 
 /// [`check`], also handing back the envelope problem and the operation it
 /// found, so the server need not look for them again. `known` must be true of
 /// this request (see [`Known`]).
-pub fn check_all(req: &Inspected<'_>, verify: Option<&Credentials>, known: Known<'_>) -> Checked {
+pub(crate) fn check_all(
+    req: &Inspected<'_>,
+    verify: Option<&Credentials>,
+    known: Known<'_>,
+) -> Checked {
     let mut out = Vec::new();
     let envelope = envelope_problem(req);
     if let Some((kind, message)) = &envelope {
@@ -204,7 +203,7 @@ fn unknown_operation(target: &str) -> String {
 /// Drops the `model/validation` violation when the matched fixture records this
 /// very invalid request on purpose (its `expected_violations` are what the body
 /// violates): the client got the recorded answer to a deliberate mistake.
-pub fn excuse_expected(
+pub(crate) fn excuse_expected(
     violations: &mut Vec<Violation>,
     operation: Option<&Operation>,
     json: Option<&Value>,

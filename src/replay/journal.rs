@@ -47,11 +47,11 @@ impl Violation {
 
 /// A fixture's place in [`super::Index::fixtures`]: how the server names the
 /// fixture a request matched, without copying its id.
-pub type FixtureNo = usize;
+pub(crate) type FixtureNo = usize;
 
-/// What the server did with a request. `F` names the matched fixture: a
-/// [`FixtureNo`] as the server journals it, its id (`String`) as the journal
-/// is read.
+/// What the server did with a request. `F` names the matched fixture: its
+/// number in the index as the server journals it, its id (`String`) as the
+/// journal is read.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
 pub enum Outcome<F = String> {
@@ -79,10 +79,10 @@ pub enum Outcome<F = String> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry<F = String> {
     /// 1-based request number in the window: since the start or the reset
-    /// before the request came in (from [`Journal::next_number`]).
+    /// before the request came in.
     pub n: u64,
     /// 1-based request number in the run, since the server started; never
-    /// reset (from [`Journal::next_number`]).
+    /// reset.
     pub run_n: u64,
     /// When the request came in; shown as RFC 3339 UTC with milliseconds.
     #[serde(serialize_with = "rfc3339_millis")]
@@ -127,7 +127,7 @@ fn method_name<S: serde::Serializer>(method: &http::Method, s: S) -> Result<S::O
 
 /// The text of a path or target, without an allocation for the usual ones (`/`
 /// and the targets of the model's operations).
-pub fn text(s: &str) -> Cow<'static, str> {
+pub(crate) fn text(s: &str) -> Cow<'static, str> {
     match s {
         model::PATH => Cow::Borrowed(model::PATH),
         other => match model::operation_for_target(other) {
@@ -193,7 +193,8 @@ pub struct Totals {
     pub unmatched: u64,
     pub with_violations: u64,
     /// The window's: entries that fell out of it. The run's, as the report
-    /// shows it: requests the report does not list (see [`Journal::run_entries`]).
+    /// shows it: requests the report does not list (see
+    /// [`Report::totals`](super::Report::totals)).
     pub dropped: u64,
 }
 
@@ -230,7 +231,7 @@ struct State {
 
 /// The journal of one server.
 #[derive(Debug)]
-pub struct Journal {
+pub(crate) struct Journal {
     capacity: usize,
     next: AtomicU64,
     /// The window's base, as [`Journal::next_number`] reads it.
@@ -241,7 +242,7 @@ pub struct Journal {
 impl Journal {
     /// A journal whose window keeps at most `capacity` entries, and whose run
     /// keeps at most `capacity` unclean ones.
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         Journal {
             capacity: capacity.max(1),
             next: AtomicU64::new(0),
@@ -252,7 +253,7 @@ impl Journal {
 
     /// The numbers of a request that comes in now: in the run
     /// ([`Entry::run_n`]) and in the window ([`Entry::n`]).
-    pub fn next_number(&self) -> (u64, u64) {
+    pub(crate) fn next_number(&self) -> (u64, u64) {
         let run_n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         (
             run_n,
@@ -263,7 +264,7 @@ impl Journal {
     /// Adds a request as the replay server journals it, numbered by
     /// [`Journal::next_number`]. A request that came in before the last reset
     /// counts in the run, not in the window.
-    pub fn record(&self, entry: Entry<FixtureNo>) {
+    pub(crate) fn record(&self, entry: Entry<FixtureNo>) {
         let answered = entry.is_answered();
         let violations = !entry.violations.is_empty();
         let compact = Slot::compact(&entry);
@@ -301,7 +302,7 @@ impl Journal {
 
     /// The window's entries, oldest first; `fixtures` are the index's, which
     /// clean matches refer to by number.
-    pub fn entries(&self, fixtures: &[Arc<Prepared>]) -> Vec<Entry> {
+    pub(crate) fn entries(&self, fixtures: &[Arc<Prepared>]) -> Vec<Entry> {
         let state = self.state.lock().expect("journal lock");
         let mut v: Vec<Entry> = state
             .slots
@@ -313,25 +314,25 @@ impl Journal {
     }
 
     /// The window's counters.
-    pub fn totals(&self) -> Totals {
+    pub(crate) fn totals(&self) -> Totals {
         self.state.lock().expect("journal lock").window
     }
 
     /// The run's counters, since the server started (`dropped` is 0: see
     /// [`Journal::run_entries`]).
-    pub fn run_totals(&self) -> Totals {
+    pub(crate) fn run_totals(&self) -> Totals {
         self.state.lock().expect("journal lock").run
     }
 
     /// How many times the window was reset.
-    pub fn resets(&self) -> u64 {
+    pub(crate) fn resets(&self) -> u64 {
         self.state.lock().expect("journal lock").resets
     }
 
     /// What the journal still holds of the run, in run order: every unclean
     /// request (the first `capacity`), and the window's clean ones. With the
     /// run's counters, `dropped` set to the requests not listed.
-    pub fn run_entries(&self, fixtures: &[Arc<Prepared>]) -> (Totals, Vec<Entry>) {
+    pub(crate) fn run_entries(&self, fixtures: &[Arc<Prepared>]) -> (Totals, Vec<Entry>) {
         let state = self.state.lock().expect("journal lock");
         let mut listed: Vec<Entry> = state
             .slots
@@ -355,7 +356,7 @@ impl Journal {
 
     /// Starts a new window: forgets its entries and counters, and numbers the
     /// next request 1 in it. The run is kept whole.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         let mut state = self.state.lock().expect("journal lock");
         let slots = std::mem::take(&mut state.slots);
         state.window = Totals::default();

@@ -59,19 +59,19 @@ pub struct NearMiss {
 
 /// The request as the matcher saw it.
 #[derive(Debug, Clone, Copy)]
-pub struct Probe<'a> {
-    pub method: &'a str,
-    pub path: &'a str,
-    pub target: Option<&'a str>,
-    pub json: Option<&'a Value>,
-    pub raw: &'a [u8],
+pub(crate) struct Probe<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) target: Option<&'a str>,
+    pub(crate) json: Option<&'a Value>,
+    pub(crate) raw: &'a [u8],
     /// The run's bindings: where a fixture holds a pseudonym, a request's
     /// value differs only when they forbid it. `None`: it never does.
-    pub bindings: Option<&'a Bindings>,
+    pub(crate) bindings: Option<&'a Bindings>,
 }
 
 /// The `limit` fixtures nearest to `probe`, with sensitive values hidden.
-pub fn nearest<'a>(
+pub(crate) fn nearest<'a>(
     fixtures: impl IntoIterator<Item = &'a std::sync::Arc<Prepared>>,
     probe: &Probe<'_>,
     limit: usize,

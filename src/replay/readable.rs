@@ -18,13 +18,13 @@ const SHOWN: usize = 20;
 const VALUE_CHARS: usize = 160;
 
 /// How many of `entries` matched no fixture or broke the contract.
-pub fn problems(entries: &[Entry]) -> usize {
+pub(crate) fn problems(entries: &[Entry]) -> usize {
     entries.iter().filter(|e| !e.is_clean()).count()
 }
 
 /// The readable report of `entries`: a headline, then one block per request
 /// that matched no fixture or broke the contract.
-pub fn render(entries: &[Entry]) -> String {
+pub(crate) fn render(entries: &[Entry]) -> String {
     let bad: Vec<&Entry> = entries.iter().filter(|e| !e.is_clean()).collect();
     let total = entries.len();
     let mut out = String::new();

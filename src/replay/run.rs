@@ -22,7 +22,6 @@ use crate::net::{self, Handler, Limits, Served};
 /// A replay server running in the background.
 pub struct Running {
     pub addr: SocketAddr,
-    pub replay: Arc<Replay>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Served>,
 }
@@ -57,9 +56,8 @@ pub fn start(
 ) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let server = replay.clone();
     let task = tokio::spawn(async move {
-        let done = server.clone();
+        let done = replay.clone();
         let shutdown = async move {
             tokio::select! {
                 _ = signal => {}
@@ -67,11 +65,10 @@ pub fn start(
                 _ = done.done.notified() => {}
             }
         };
-        net::serve(listener, server, limits, shutdown).await
+        net::serve(listener, replay, limits, shutdown).await
     });
     Ok(Running {
         addr,
-        replay,
         stop: Some(stop_tx),
         task,
     })

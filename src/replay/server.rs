@@ -19,12 +19,12 @@ use super::admin;
 use super::bind::{Bindings, Slots, Used};
 use super::checks::{self, Inspected};
 use super::index::{EndPolicy, Found, Index, Lookup, Prepared};
-use super::journal::{self, Entry, FixtureNo, Journal, Outcome, Violation};
+use super::journal::{self, Entry, FixtureNo, Journal, Outcome, Totals, Violation};
 use super::nearmiss::{self, Probe};
-use super::sigv4::Credentials;
 use super::tuning::request_id;
 use crate::fixture::RequestKey;
 use crate::net::{self, tapedeck_error, ErrorKind, MissHandler, Missed};
+use crate::sigv4::Credentials;
 
 /// Settings of one replay server.
 pub struct Settings {
@@ -97,14 +97,14 @@ impl RequestBody for Bytes {
 
 /// The replay server's state.
 pub struct Replay {
-    pub index: Index,
-    pub journal: Journal,
+    pub(crate) index: Index,
+    pub(crate) journal: Journal,
     /// What each pseudonym stands for in this run.
-    pub bindings: Bindings,
-    pub settings: Settings,
+    pub(crate) bindings: Bindings,
+    pub(crate) settings: Settings,
     answered: AtomicU64,
     /// Notified when `exit_after` requests have been answered.
-    pub done: Notify,
+    pub(crate) done: Notify,
 }
 
 impl Replay {
@@ -126,6 +126,12 @@ impl Replay {
         self.index.reset();
         self.bindings.reset();
         self.journal.reset();
+    }
+
+    /// The run's counters, since the server started: what `--strict`, the
+    /// reports and the summary line judge. A reset never clears them.
+    pub fn run_totals(&self) -> Totals {
+        self.journal.run_totals()
     }
 
     /// Answers one request that has been read whole, as the server does: a

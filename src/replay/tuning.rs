@@ -44,7 +44,7 @@ use http::HeaderValue;
 /// must free nothing it was handed, or its allocations would reuse the main
 /// heap's holes: it sends what it does not keep (`L`: file texts, full parses)
 /// back through the sender, and this thread frees it meanwhile.
-pub fn in_own_arena<T: Send, L: Send>(build: impl FnOnce(&Sender<L>) -> T + Send) -> T {
+pub(crate) fn in_own_arena<T: Send, L: Send>(build: impl FnOnce(&Sender<L>) -> T + Send) -> T {
     let (leftovers, handed_back) = channel::<L>();
     let built = std::thread::scope(|scope| {
         let builder = scope.spawn(move || build(&leftovers));
@@ -64,7 +64,7 @@ pub fn in_own_arena<T: Send, L: Send>(build: impl FnOnce(&Sender<L>) -> T + Send
 /// Hands memory freed after loading back to the operating system. Without it,
 /// glibc keeps the freed pages of the main heap resident: everything allocated
 /// after them keeps the heap from shrinking.
-pub fn release_free_memory() {
+pub(crate) fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         extern "C" {
@@ -82,7 +82,7 @@ pub fn release_free_memory() {
 /// bits come from a per-thread generator seeded once from the operating system,
 /// rather than a `getrandom` system call per response.
 #[inline]
-pub fn request_id() -> HeaderValue {
+pub(crate) fn request_id() -> HeaderValue {
     thread_local! {
         static STATE: Cell<u64> = Cell::new(uuid::Uuid::new_v4().as_u64_pair().0);
     }
@@ -109,7 +109,7 @@ pub fn request_id() -> HeaderValue {
 /// all come from fixtures, so a client cannot flood them with colliding keys;
 /// a lookup costs one probe whatever the client sends.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct KeyHasher(u64);
+pub(crate) struct KeyHasher(u64);
 
 impl KeyHasher {
     const K: u64 = 0x517c_c1b7_2722_0a95;

@@ -1,14 +1,15 @@
 //! Scenarios: the provider states each outcome needs, and how to reach them.
 //!
 //! [`catalog`] lists every scenario of AdminForgetDevice (what it needs, the
-//! request, the expected outcome); [`provision`] creates the state on a real
-//! endpoint (pool, client, user, remembered device) and removes it again;
-//! [`srp`] computes the device verifier that ConfirmDevice needs; [`capture`]
+//! request, the expected outcome); a [`Provisioner`] creates the state on a
+//! real endpoint (pool, client, user, remembered device, with the SRP device
+//! verifier that ConfirmDevice needs) and removes it again; [`capture()`]
 //! drives it all through the recording proxy.
 
-pub mod capture;
+pub(crate) mod capture;
 pub mod catalog;
-pub mod provision;
-pub mod srp;
+pub(crate) mod provision;
+pub(crate) mod srp;
 
-pub use catalog::{Scenario, CATALOG};
+pub use capture::{capture, CaptureConfig, Coverage, Row};
+pub use provision::{Device, Pool, Provisioner, StepError, PREFIX};

@@ -55,10 +55,10 @@ pub struct Device {
 /// Creates and removes scenario state on one endpoint.
 #[derive(Debug, Clone)]
 pub struct Provisioner {
-    pub client: Client,
-    pub auth: Auth,
+    pub(crate) client: Client,
+    pub(crate) auth: Auth,
     /// `tapedeck-<timestamp>`: every resource name starts with it.
-    pub run: String,
+    pub(crate) run: String,
 }
 
 impl Provisioner {
@@ -269,10 +269,10 @@ impl Provisioner {
 /// a [`Session`] and named for every scenario that needs the step.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("endpoint lacks {step}: {answer}")]
-pub struct Lacking {
-    pub step: String,
+pub(crate) struct Lacking {
+    pub(crate) step: String,
     /// The failed step's error, as it reads.
-    pub answer: String,
+    pub(crate) answer: String,
 }
 
 impl From<&StepError> for Lacking {
@@ -295,16 +295,16 @@ struct User {
 /// and a remembered device per request. Failures are remembered too, so a step
 /// the endpoint lacks is tried once and named for every scenario that needs it.
 #[derive(Debug)]
-pub struct Session {
-    pub provisioner: Provisioner,
-    pub region: String,
+pub(crate) struct Session {
+    pub(crate) provisioner: Provisioner,
+    pub(crate) region: String,
     pool: Option<Result<Pool, Lacking>>,
     user: Option<Result<User, Lacking>>,
     device: Option<Result<String, Lacking>>,
 }
 
 impl Session {
-    pub fn new(provisioner: Provisioner, region: impl Into<String>) -> Self {
+    pub(crate) fn new(provisioner: Provisioner, region: impl Into<String>) -> Self {
         Session {
             provisioner,
             region: region.into(),
@@ -316,18 +316,18 @@ impl Session {
 
     /// Makes the next [`Session::ensure`] of a remembered device remember a new
     /// one (the previous one may have been forgotten).
-    pub fn next_device(&mut self) {
+    pub(crate) fn next_device(&mut self) {
         self.device = None;
     }
 
     /// The pool created so far, if any.
-    pub fn pool(&self) -> Option<&Pool> {
+    pub(crate) fn pool(&self) -> Option<&Pool> {
         self.pool.as_ref().and_then(|p| p.as_ref().ok())
     }
 
     /// Builds what `need` asks for, or says which step the endpoint lacks, with
     /// its answer. The remembered device is reused until [`Session::next_device`].
-    pub async fn ensure(
+    pub(crate) async fn ensure(
         &mut self,
         need: Need,
         progress: &mut (dyn FnMut(String) + Send),
@@ -398,7 +398,7 @@ impl Session {
     }
 
     /// Deletes the pool unless `keep`. Returns the pool left behind, if any.
-    pub async fn teardown(
+    pub(crate) async fn teardown(
         &mut self,
         keep: bool,
         progress: &mut (dyn FnMut(String) + Send),

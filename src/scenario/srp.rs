@@ -51,7 +51,7 @@ use sha2::{Digest, Sha256};
 
 /// The RFC 5054 appendix A 3072-bit group prime `N`, upper-case hex, as the
 /// Cognito SDKs embed it. The generator is [`G`].
-pub const N_HEX: &str = concat!(
+pub(crate) const N_HEX: &str = concat!(
     "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1",
     "29024E088A67CC74020BBEA63B139B22514A08798E3404DD",
     "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245",
@@ -71,7 +71,7 @@ pub const N_HEX: &str = concat!(
 );
 
 /// The generator of the RFC 5054 3072-bit group.
-pub const G: u32 = 2;
+pub(crate) const G: u32 = 2;
 
 /// Length of the random device password before base64 encoding, in bytes.
 const PASSWORD_BYTES: usize = 40;
@@ -85,13 +85,13 @@ const SALT_BYTES: usize = 16;
 /// `DEVICE_SRP_AUTH`; it is a secret and [`Debug`](std::fmt::Debug) never
 /// prints it.
 #[derive(Clone, PartialEq, Eq)]
-pub struct DeviceVerifier {
+pub(crate) struct DeviceVerifier {
     /// The device password: base64 text of 40 random bytes.
-    pub password: String,
+    pub(crate) password: String,
     /// `DeviceSecretVerifierConfig.Salt`: base64 of the padded salt bytes.
-    pub salt_b64: String,
+    pub(crate) salt_b64: String,
     /// `DeviceSecretVerifierConfig.PasswordVerifier`: base64 of the padded verifier bytes.
-    pub verifier_b64: String,
+    pub(crate) verifier_b64: String,
 }
 
 impl std::fmt::Debug for DeviceVerifier {
@@ -105,7 +105,7 @@ impl std::fmt::Debug for DeviceVerifier {
 }
 
 /// A verifier for a fresh random device password and a fresh random salt.
-pub fn device_verifier(device_group_key: &str, device_key: &str) -> DeviceVerifier {
+pub(crate) fn device_verifier(device_group_key: &str, device_key: &str) -> DeviceVerifier {
     let password = BASE64.encode(random_bytes(PASSWORD_BYTES));
     let salt = random_bytes(SALT_BYTES);
     device_verifier_with(device_group_key, device_key, &password, &salt)
@@ -114,7 +114,7 @@ pub fn device_verifier(device_group_key: &str, device_key: &str) -> DeviceVerifi
 /// The deterministic core of [`device_verifier`]: the verifier for `password`
 /// (used as given, as text) and the raw salt bytes `salt`, which are read as an
 /// unsigned big-endian integer and padded as described in the module docs.
-pub fn device_verifier_with(
+pub(crate) fn device_verifier_with(
     device_group_key: &str,
     device_key: &str,
     password: &str,
@@ -151,7 +151,8 @@ pub fn device_verifier_with(
 /// complement number are never negative.
 ///
 /// `hex` must contain only hex digits; other characters are passed through.
-pub fn pad_hex(hex: &str) -> String {
+#[cfg(test)]
+pub(crate) fn pad_hex(hex: &str) -> String {
     let digits = hex.trim_start_matches('0').to_ascii_lowercase();
     let digits = if digits.is_empty() {
         "0".to_owned()

@@ -115,7 +115,7 @@ fn find_byte(needle: u8, haystack: &[u8]) -> Option<usize> {
 }
 
 /// The pieces of a string between the occurrences of one ASCII byte, as
-/// `str::split` gives them, found with [`find_byte`]: on the short pieces of an
+/// `str::split` gives them, found with `find_byte`: on the short pieces of an
 /// Authorization header that is several times quicker than `str::split`'s
 /// searcher, and the replay server parses one for every request.
 #[derive(Debug, Clone)]

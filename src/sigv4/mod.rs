@@ -8,22 +8,24 @@
 //! error or `Debug` output carries a signature, a secret, a session token or an access key
 //! id beyond its first four characters.
 //!
-//! Split by job: [`authorization`] parses the header, [`structure`] checks a
-//! request's signing headers without a secret, [`verify`] recomputes and makes
-//! signatures with aws-sigv4. The replay server checks with it; the recording
+//! Split by job: `authorization` parses the header ([`Authorization`]),
+//! `structure` checks a request's signing headers without a secret, `verify`
+//! recomputes and makes signatures with aws-sigv4. The replay server checks with it; the recording
 //! proxy and the awsJson client sign with it.
 
 use std::fmt;
 
-pub mod authorization;
-pub mod structure;
+pub(crate) mod authorization;
+pub(crate) mod structure;
 #[cfg(test)]
 mod tests;
-pub mod verify;
+pub(crate) mod verify;
 
-pub use authorization::*;
-pub use structure::*;
-pub use verify::*;
+pub(crate) use authorization::{key_hint, shown};
+pub use authorization::{AsciiSplit, Authorization};
+pub use structure::check_structure;
+pub(crate) use structure::inspect;
+pub use verify::{sign_headers, verify_signature, Credentials, CredentialsError};
 
 /// The signing name (credential-scope service) of cognito-idp requests, from
 /// the service model.

@@ -3,6 +3,7 @@
 use http::header::AUTHORIZATION;
 use http::{HeaderMap, HeaderName, HeaderValue, Uri};
 
+use super::structure::parse_amz_date;
 use super::*;
 
 const AKID: &str = "AKIDEXAMPLE";

@@ -69,8 +69,8 @@ impl Credentials {
 /// What aws-sigv4 computed: the headers to set, and the hex signature.
 #[derive(Debug)]
 pub(crate) struct Computed {
-    pub headers: Vec<(&'static str, String)>,
-    pub signature: String,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) signature: String,
 }
 
 /// Why aws-sigv4 could not sign.

@@ -54,7 +54,7 @@ impl std::fmt::Display for Difference {
 }
 
 /// `400 UserNotFoundException 'User does not exist.'`, `200 (empty)`, `500 text/html`.
-pub fn describe(
+pub(crate) fn describe(
     status: u16,
     body: &[u8],
     error_header: Option<&str>,
@@ -74,7 +74,7 @@ pub fn describe(
 }
 
 /// Replaces each recorded variable value with the target's.
-pub fn substitute(text: &str, pairs: &[(String, String)]) -> String {
+pub(crate) fn substitute(text: &str, pairs: &[(String, String)]) -> String {
     substitute_with(text, pairs, |to| to.to_owned())
 }
 
@@ -250,7 +250,7 @@ pub fn compare(
 }
 
 /// The response header that repeats the error message.
-pub const MESSAGE_HEADER: &str = "x-amzn-errormessage";
+pub(crate) const MESSAGE_HEADER: &str = "x-amzn-errormessage";
 
 /// `Some(what was expected)` when `got` breaks the fixture's message rule.
 fn message_differs(

@@ -1,17 +1,18 @@
 //! The provider side of contract testing: send the recorded requests to a
 //! target, after setting up the state each scenario needs, and compare.
 //!
-//! [`runner`] sends and collects, [`compare`] holds the rules, [`report`]
+//! [`verify()`] sends and collects, [`compare()`] holds the rules, [`Report`]
 //! renders the results; [`diff`] compares two fixture sets (a nightly
 //! re-record against the committed one) and [`coverage`] shows which outcomes a
-//! set covers. [`shown`] masks what reports must not print.
+//! set covers. `shown` masks what reports must not print.
 
-pub mod compare;
+pub(crate) mod compare;
 pub mod coverage;
 pub mod diff;
-pub mod report;
-pub mod runner;
-pub mod shown;
+pub(crate) mod report;
+pub(crate) mod runner;
+pub(crate) mod shown;
 
-pub use compare::Level;
-pub use runner::{verify, Provision, VerifyConfig};
+pub use compare::{compare, Difference, Level};
+pub use report::{Report, Summary};
+pub use runner::{verify, Outcome, Provision, Verdict, VerifyConfig, VerifyError};

@@ -213,7 +213,7 @@ async fn run(
     Ok(())
 }
 
-pub fn verdict_word(v: &Verdict) -> &'static str {
+pub(crate) fn verdict_word(v: &Verdict) -> &'static str {
     match v {
         Verdict::Pass => "PASS",
         Verdict::Fail => "FAIL",

@@ -13,7 +13,7 @@ use crate::fixture::{Fixture, Provenance};
 
 /// The masking of one fixture and the answer a target gave to its request.
 #[derive(Debug)]
-pub struct Shown {
+pub(crate) struct Shown {
     op: Option<&'static Operation>,
     source: Source,
     masker: Masker,
@@ -21,7 +21,7 @@ pub struct Shown {
 
 impl Shown {
     /// For `fixture` and the `answer` body a target gave (if any).
-    pub fn new(fixture: &Fixture, answer: Option<&[u8]>) -> Shown {
+    pub(crate) fn new(fixture: &Fixture, answer: Option<&[u8]>) -> Shown {
         let op = fixture
             .request_header("x-amz-target")
             .and_then(model::operation_for_target);
@@ -43,12 +43,12 @@ impl Shown {
     }
 
     /// The fixture's response body, masked.
-    pub fn recorded<'b>(&self, body: &'b [u8]) -> Cow<'b, [u8]> {
+    pub(crate) fn recorded<'b>(&self, body: &'b [u8]) -> Cow<'b, [u8]> {
         self.body(body, self.source)
     }
 
     /// A target's answer body, masked.
-    pub fn answer<'b>(&self, body: &'b [u8]) -> Cow<'b, [u8]> {
+    pub(crate) fn answer<'b>(&self, body: &'b [u8]) -> Cow<'b, [u8]> {
         self.body(body, Source::Observed)
     }
 
@@ -71,7 +71,7 @@ impl Shown {
     }
 
     /// Free text with every value that may not be shown masked.
-    pub fn text(&self, text: &str) -> String {
+    pub(crate) fn text(&self, text: &str) -> String {
         self.masker.text(text).into_owned()
     }
 }

@@ -11,8 +11,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 use tapedeck::fixture::sensitive::placeholder::JWT;
 use tapedeck::fixture::sensitive::{placeholder, pseudonym};
-use tapedeck::fixture::set::SequenceEnd;
-use tapedeck::fixture::store;
+use tapedeck::fixture::{self, SequenceEnd};
 use tapedeck::replay::Settings;
 
 use crate::support::*;
@@ -186,8 +185,8 @@ fn two_users(dir: &Path) {
     }
 }
 
-async fn serve(dir: &Path) -> tapedeck::replay::run::Running {
-    let fixtures = store::load_path(dir).expect("the set loads");
+async fn serve(dir: &Path) -> tapedeck::replay::Running {
+    let fixtures = fixture::load_path(dir).expect("the set loads");
     start(fixtures, SequenceEnd::RepeatLast, Settings::default()).await
 }
 
@@ -585,7 +584,8 @@ async fn a_run_that_records_serves_its_new_fixture_to_the_same_values() {
     // the same place is not (it would be a different user).
     use std::sync::Arc;
     use tapedeck::fixture::redact::RedactConfig;
-    use tapedeck::record::{Proxy, Recorder, RecorderConfig, Signing, Timeouts, Upstream};
+    use tapedeck::net::{Timeouts, Upstream};
+    use tapedeck::record::{Proxy, Recorder, RecorderConfig, Signing};
     use wiremock::matchers::method;
     use wiremock::{Mock, MockServer, ResponseTemplate};
 

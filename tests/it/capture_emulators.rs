@@ -37,14 +37,14 @@ use std::time::Duration;
 use regex::Regex;
 use serde_json::json;
 
-use tapedeck::contract::awsjson::error_type;
-use tapedeck::fixture::store::{self, LoadedFixture};
+use tapedeck::contract::error_type;
+use tapedeck::fixture::{self, LoadedFixture};
 use tapedeck::fixture::{to_canonical_string, Fixture};
-use tapedeck::net::awsjson::{Auth, Client};
-use tapedeck::net::credentials::Signer;
-use tapedeck::net::upstream::{Timeouts, Upstream};
-use tapedeck::scenario::capture::{capture, CaptureConfig, Coverage, Row};
+use tapedeck::net::Signer;
+use tapedeck::net::{Auth, Client};
+use tapedeck::net::{Timeouts, Upstream};
 use tapedeck::scenario::catalog::{self, CATALOG};
+use tapedeck::scenario::{capture, CaptureConfig, Coverage, Row};
 
 const REGION: &str = "us-east-1";
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/admin-forget-device");
@@ -182,7 +182,7 @@ async fn run_capture(emulator: &Emulator, out: &Path) -> Run {
         .unwrap_or_else(|_| panic!("capture against {} took over {BUDGET:?}", emulator.url))
         .unwrap_or_else(|e| panic!("capture against {} failed: {e}", emulator.url));
     let fixtures = if out.exists() {
-        store::load_path(out).expect("captured fixtures load")
+        fixture::load_path(out).expect("captured fixtures load")
     } else {
         Vec::new()
     };
@@ -269,7 +269,7 @@ fn committed_form(emulator: &Emulator, fixtures: &[LoadedFixture]) -> BTreeMap<S
             text = text.replace(pool.as_str(), emulator.stable_pool);
         }
         text = run_user.replace_all(&text, "tapedeck-user").into_owned();
-        let mut f = store::parse_fixture(&l.origin, &text).expect("still a fixture");
+        let mut f = fixture::parse_fixture(&l.origin, &text).expect("still a fixture");
         f.id = format!("{PREFIX}{scenario_id}");
         f.description = format!(
             "{} via tapedeck capture, scenario {scenario_id} ({}): HTTP {}",
@@ -288,7 +288,7 @@ fn committed_form(emulator: &Emulator, fixtures: &[LoadedFixture]) -> BTreeMap<S
 /// The committed capture fixtures of a set, by id.
 fn committed(emulator: &Emulator) -> BTreeMap<String, Fixture> {
     let dir = emulator.committed_dir();
-    store::load_path(&dir)
+    fixture::load_path(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .into_iter()
         .filter(|l| l.fixture.id.starts_with(PREFIX))
@@ -468,7 +468,7 @@ fn committed_capture_sets_are_stable_and_lint_clean() {
     ] {
         let dir = Path::new(CORPUS).join(set);
         support::assert_lints_clean(&dir);
-        let loaded = store::load_path(&dir).unwrap();
+        let loaded = fixture::load_path(&dir).unwrap();
         let captured: Vec<&LoadedFixture> = loaded
             .iter()
             .filter(|l| l.fixture.id.starts_with(PREFIX))

@@ -25,16 +25,16 @@ use rstest::rstest;
 use serde_json::Value;
 
 use fake_cognito::{FakeCognito, ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY};
-use tapedeck::fixture::set::SequenceEnd;
-use tapedeck::fixture::store::{self, LoadedFixture};
 use tapedeck::fixture::RequestKey;
-use tapedeck::net::awsjson::{Auth as CallAuth, Client};
-use tapedeck::net::credentials::Signer;
-use tapedeck::net::upstream::{Timeouts, Upstream};
+use tapedeck::fixture::SequenceEnd;
+use tapedeck::fixture::{self, LoadedFixture};
+use tapedeck::net::Signer;
+use tapedeck::net::{Auth as CallAuth, Client};
+use tapedeck::net::{Timeouts, Upstream};
 use tapedeck::replay::Settings;
-use tapedeck::scenario::capture::{capture, CaptureConfig, Coverage, Row};
 use tapedeck::scenario::catalog::{self, Auth, Provokable, Scenario, CATALOG};
-use tapedeck::scenario::provision::{Provisioner, StepError};
+use tapedeck::scenario::{capture, CaptureConfig, Coverage, Row};
+use tapedeck::scenario::{Provisioner, StepError};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tapedeck");
 /// Upper bound for one whole capture against the fake.
@@ -95,7 +95,7 @@ fn expected_observed(s: &Scenario) -> String {
 }
 
 fn load(dir: &Path) -> Vec<LoadedFixture> {
-    store::load_path(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+    fixture::load_path(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
 }
 
 /// The coverage table without what differs between runs (pool ids, fixture

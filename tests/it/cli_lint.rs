@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{json, Value};
-use tapedeck::fixture::set::SET_FILE;
+use tapedeck::fixture::SET_FILE;
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/admin-forget-device");
 

@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 
 use rstest::rstest;
 use serde_json::{json, Value};
-use tapedeck::fixture::store::{embedded_sets, parse_fixture, read_embedded, read_path};
+use tapedeck::fixture::{embedded_sets, parse_fixture, read_embedded, read_path};
 use tapedeck::fixture::{to_canonical_string, Body};
 use tapedeck::lint;
 

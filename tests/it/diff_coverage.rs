@@ -20,9 +20,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use tapedeck::contract::awsjson::error_type;
+use tapedeck::contract::error_type;
 use tapedeck::contract::model::flagship;
-use tapedeck::fixture::store::{self, LoadedFixture};
+use tapedeck::fixture::{self, LoadedFixture};
 use tapedeck::scenario::catalog::CATALOG;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tapedeck");
@@ -47,7 +47,7 @@ fn stdout(o: &Output) -> String {
 }
 
 fn reference() -> Vec<LoadedFixture> {
-    store::load_embedded("reference").expect("embedded reference set")
+    fixture::load_embedded("reference").expect("embedded reference set")
 }
 
 /// The reference set as files in a temporary directory, each text passed
@@ -357,7 +357,7 @@ fn coverage_of_the_reference_set() {
 
 #[test]
 fn coverage_of_reference_and_moto_is_recorded_where_moto_answers_so() {
-    let moto = store::load_path(Path::new(MOTO_SET)).expect("moto set loads");
+    let moto = fixture::load_path(Path::new(MOTO_SET)).expect("moto set loads");
     let moto_scenarios: BTreeSet<String> = moto
         .iter()
         .filter_map(|l| l.fixture.scenario.clone())

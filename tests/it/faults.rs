@@ -45,11 +45,12 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::{CT, TARGET};
 use tapedeck::fixture::redact::RedactConfig;
-use tapedeck::fixture::set::SequenceEnd;
-use tapedeck::fixture::store::{self, parse_fixture};
 use tapedeck::fixture::to_canonical_string;
+use tapedeck::fixture::SequenceEnd;
+use tapedeck::fixture::{self, parse_fixture};
 use tapedeck::net::Limits;
-use tapedeck::record::{Proxy, Recorder, RecorderConfig, Signing, Timeouts, Upstream};
+use tapedeck::net::{Timeouts, Upstream};
+use tapedeck::record::{Proxy, Recorder, RecorderConfig, Signing};
 use tapedeck::replay::Settings;
 
 const POOL: &str = "us-east-1_TapeDeck1";
@@ -187,7 +188,7 @@ fn assert_only_whole_fixtures(out: &Path) -> Vec<String> {
         assert_eq!(to_canonical_string(&fixture), text, "{name} is not whole");
         users.push(fixture.variables["username"].clone());
     }
-    let report = tapedeck::lint::lint(store::read_path(out).unwrap());
+    let report = tapedeck::lint::lint(fixture::read_path(out).unwrap());
     let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
     assert!(report.is_clean(), "{}", problems.join("\n"));
     users.sort();
@@ -437,7 +438,7 @@ async fn an_upstream_answering_garbage_gives_502_and_no_fixture() {
 /// recorded truncated.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upstream_answer_over_one_mebibyte_gives_502_and_no_fixture() {
-    let size = tapedeck::record::upstream::MAX_RESPONSE + 1;
+    let size = tapedeck::net::MAX_RESPONSE + 1;
     let mut answer =
         format!("HTTP/1.1 400 Bad Request\r\ncontent-type: {CT}\r\ncontent-length: {size}\r\n\r\n")
             .into_bytes();
@@ -578,7 +579,7 @@ async fn the_output_directory_turning_read_only_mid_run_loses_no_fixture() {
             "tapedeck-forget-twice"
         ]
     );
-    let sequences: Vec<Option<u32>> = store::load_path(&out)
+    let sequences: Vec<Option<u32>> = fixture::load_path(&out)
         .unwrap()
         .iter()
         .filter(|f| f.fixture.variables["username"] == "tapedeck-forget-twice")
@@ -686,7 +687,7 @@ async fn a_full_disk_refuses_whole_fixtures_only_and_recording_resumes_once_spac
     assert_eq!(assert_only_whole_fixtures(&out), recorded);
 
     // Free some space: the refused exchange is recorded on retry.
-    let victim = store::load_path(&out)
+    let victim = fixture::load_path(&out)
         .unwrap()
         .into_iter()
         .find(|f| f.fixture.variables["username"] == recorded[0])

@@ -4,7 +4,7 @@
 //! declares or a common AWS error.
 
 use serde_json::{json, Value};
-use tapedeck::fixture::store;
+use tapedeck::fixture;
 use tapedeck::lint::{lint, Problem};
 
 const PREFIX: &str = "AWSCognitoIdentityProviderService";
@@ -50,7 +50,7 @@ fn problems(fixtures: &[Value]) -> Vec<Problem> {
             .join(format!("{}.json", f["id"].as_str().unwrap()));
         std::fs::write(path, serde_json::to_string_pretty(f).unwrap() + "\n").unwrap();
     }
-    lint(store::read_path(dir.path()).unwrap())
+    lint(fixture::read_path(dir.path()).unwrap())
         .problems
         .into_iter()
         .filter(|p| p.rule.starts_with("model/"))

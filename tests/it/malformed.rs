@@ -8,8 +8,8 @@ use std::fs;
 use insta::assert_snapshot;
 use rstest::rstest;
 use serde_json::{json, Value};
-use tapedeck::fixture::store::{parse_fixture, read_path};
 use tapedeck::fixture::to_canonical_string;
+use tapedeck::fixture::{parse_fixture, read_path};
 use tapedeck::lint;
 
 /// A valid fixture in canonical form.

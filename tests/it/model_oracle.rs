@@ -31,7 +31,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 use tapedeck::contract::model::{self, Kind, Operation};
-use tapedeck::contract::validate::{validate, Constraint, Validation};
+use tapedeck::contract::{validate, Constraint, Validation};
 
 use crate::support::bodies::{generate, Rng};
 

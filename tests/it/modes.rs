@@ -12,9 +12,9 @@ use crate::support::*;
 use tapedeck::contract::model;
 use tapedeck::fixture::redact::RedactConfig;
 use tapedeck::fixture::sensitive::pseudonym;
-use tapedeck::fixture::set::SequenceEnd;
-use tapedeck::fixture::store;
-use tapedeck::record::{Proxy, Recorder, RecorderConfig, Signing, Timeouts, Upstream};
+use tapedeck::fixture::{self, SequenceEnd};
+use tapedeck::net::{Timeouts, Upstream};
+use tapedeck::record::{Proxy, Recorder, RecorderConfig, Signing};
 use tapedeck::replay::Settings;
 use wiremock::matchers::{body_string_contains, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -77,7 +77,7 @@ async fn new_episodes_serves_what_it_recorded_in_the_same_run() {
     assert_eq!(fresh.status, 400);
     assert_eq!(fresh.header("x-tapedeck-error"), None);
     assert_eq!(fresh.body.as_ref(), NOT_FOUND.as_bytes());
-    let recorded = store::load_path(out.path()).unwrap();
+    let recorded = fixture::load_path(out.path()).unwrap();
     assert_eq!(recorded.len(), 1);
     let id = recorded[0].fixture.id.clone();
     let body = recorded[0]
@@ -411,7 +411,7 @@ async fn all_forwards_everything_and_replaces_what_it_records_again() {
     let replaced = after.iter().find(|f| **f != ghost_file).unwrap();
     assert!(replaced.starts_with("too-many-requests-"), "{replaced}");
     assert!(!before.contains(replaced));
-    let loaded = store::load_path(&set.join(replaced)).unwrap();
+    let loaded = fixture::load_path(&set.join(replaced)).unwrap();
     assert_eq!(loaded[0].fixture.sequence, None);
     assert_lints_clean(&set);
 }

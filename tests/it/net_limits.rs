@@ -8,17 +8,17 @@ use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tapedeck::fixture::set::SequenceEnd;
+use tapedeck::fixture::SequenceEnd;
 use tapedeck::net::{self, Limits};
-use tapedeck::replay::{run, Index, Replay, Settings};
+use tapedeck::replay::{self, Index, Replay, Running, Settings};
 
-async fn start_with(limits: Limits) -> run::Running {
+async fn start_with(limits: Limits) -> Running {
     let index = Index::build(support::reference(), |_| SequenceEnd::RepeatLast).unwrap();
     let replay = Arc::new(Replay::new(index, Settings::default()));
     let listener = net::bind("127.0.0.1:0".parse().unwrap(), false)
         .await
         .unwrap();
-    run::start(listener, replay, limits, std::future::pending()).unwrap()
+    replay::start(listener, replay, limits, std::future::pending()).unwrap()
 }
 
 fn health_request(addr: &str) -> String {

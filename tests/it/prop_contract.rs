@@ -24,9 +24,9 @@ use proptest::prelude::*;
 use regex::Regex;
 use serde_json::{json, Map, Value};
 
-use tapedeck::contract::awsjson::{error_type, sanitize_error_type, ErrorTypeSource};
 use tapedeck::contract::model::{self, flagship};
-use tapedeck::contract::validate::{validate, Constraint, Shown, Validation};
+use tapedeck::contract::{error_type, sanitize_error_type, ErrorTypeSource};
+use tapedeck::contract::{validate, Constraint, Shown, Validation};
 
 use crate::support::proptest_config::config;
 

@@ -1,6 +1,6 @@
 //! Property tests of the on-disk layer: the canonical request key
 //! (`tapedeck::fixture::canonical`) and the fixture loader and writer
-//! (`tapedeck::fixture::store::parse_fixture`, `to_canonical_string`,
+//! (`tapedeck::fixture::parse_fixture`, `to_canonical_string`,
 //! `write_atomic`).
 //!
 //! JSON documents are generated as values and then written out "noisily" —
@@ -15,10 +15,9 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use proptest::test_runner::TestRng;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
-use tapedeck::fixture::store::{self, parse_fixture, Overwrite};
+use tapedeck::fixture::{self, parse_fixture, Overwrite};
 use tapedeck::fixture::{
     canonical_json, to_canonical_string, Body, Citation, Compare, Fixture, HeaderValue, Headers,
     MessageRule, Provenance, Request, RequestKey, Response, StatusRule,
@@ -26,188 +25,9 @@ use tapedeck::fixture::{
 
 use crate::support::proptest_config::config;
 
-// ---------------------------------------------------------------------------
-// JSON values and their noisy spellings.
-// ---------------------------------------------------------------------------
-
-/// Strings with what JSON escaping must handle: quotes, backslashes, control
-/// characters, non-BMP characters, U+2028, and plain text.
-fn json_string() -> impl Strategy<Value = String> {
-    prop_oneof![
-        3 => "[a-zA-Z0-9_ .-]{0,12}",
-        1 => "[\"\\\\/\u{0}-\u{1f}\u{7f}\u{2028}\u{2029}é😀]{0,6}",
-        1 => any::<String>(),
-    ]
-}
-
-/// A finite f64 that this build's serde_json reads back exactly from each of
-/// its shortest spellings (`1405075080090180.2`, `1.4050750800901802e15`,
-/// `1.4050750800901802E15`). Without serde_json's `float_roundtrip` feature
-/// about 5% of random bit patterns come back one ULP off from at least one of
-/// them; see [`floats_survive_a_load_and_write_cycle`], ignored until that is
-/// fixed.
-fn exact_f64() -> impl Strategy<Value = f64> {
-    any::<f64>().prop_filter("finite, and read back exactly", |f| {
-        let exact = |text: String| serde_json::from_str::<f64>(&text).ok() == Some(*f);
-        f.is_finite()
-            && exact(serde_json::to_string(f).unwrap())
-            && exact(format!("{f:e}"))
-            && exact(format!("{f:E}"))
-            && exact(format!("{f:?}"))
-    })
-}
-
-/// A finite JSON number of every kind serde_json distinguishes.
-fn json_number() -> impl Strategy<Value = Number> {
-    prop_oneof![
-        any::<i64>().prop_map(Number::from),
-        any::<u64>().prop_map(Number::from),
-        (-1_000_000i64..1_000_000).prop_map(Number::from),
-        exact_f64().prop_map(|f| Number::from_f64(f).unwrap()),
-        (-1000i32..1000, 0u32..4)
-            .prop_map(|(m, e)| { Number::from_f64(f64::from(m) / 10f64.powi(e as i32)).unwrap() }),
-    ]
-}
-
-fn json_value() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        json_number().prop_map(Value::Number),
-        json_string().prop_map(Value::String),
-    ];
-    leaf.prop_recursive(4, 48, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::btree_map(json_string(), inner, 0..6)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
-}
-
-/// How a value's integers may be respelled without changing the number: only
-/// where every spelling parses to the same value (|n| ≤ 9·10^14, so `n0e-1` is
-/// still exact in an f64).
-#[derive(Debug, Clone, Copy)]
-struct Noise {
-    integer_forms: bool,
-}
-
-fn ws(rng: &mut TestRng, out: &mut String) {
-    for _ in 0..rng.random_range(0..3) {
-        out.push([' ', '\t', '\n', '\r'][rng.random_range(0..4)]);
-    }
-}
-
-fn noisy_string(s: &str, rng: &mut TestRng, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        let must = c == '"' || c == '\\' || (c as u32) < 0x20;
-        let choice = rng.random_range(0..4);
-        if choice == 0 || must && choice == 1 {
-            let mut units = [0u16; 2];
-            for u in c.encode_utf16(&mut units) {
-                if rng.random_bool(0.5) {
-                    out.push_str(&format!("\\u{u:04x}"));
-                } else {
-                    out.push_str(&format!("\\u{u:04X}"));
-                }
-            }
-            continue;
-        }
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '/' if choice == 1 => out.push_str("\\/"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-fn noisy_number(n: &Number, noise: Noise, rng: &mut TestRng, out: &mut String) {
-    let small = n
-        .as_i64()
-        .filter(|i| i.unsigned_abs() <= 900_000_000_000_000);
-    match small {
-        Some(i) if noise.integer_forms => {
-            let form = match rng.random_range(0..5) {
-                0 => format!("{i}.0"),
-                1 => format!("{i}e0"),
-                2 => format!("{i}E+0"),
-                3 => format!("{i}0e-1"),
-                _ => format!("{i}"),
-            };
-            out.push_str(&form);
-        }
-        _ => out.push_str(&n.to_string()),
-    }
-}
-
-/// `v` as JSON text with random key order, whitespace and escapes.
-fn noisy(v: &Value, noise: Noise, rng: &mut TestRng) -> String {
-    let mut out = String::new();
-    ws(rng, &mut out);
-    write_noisy(v, noise, rng, &mut out);
-    ws(rng, &mut out);
-    out
-}
-
-fn write_noisy(v: &Value, noise: Noise, rng: &mut TestRng, out: &mut String) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => noisy_number(n, noise, rng, out),
-        Value::String(s) => noisy_string(s, rng, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                ws(rng, out);
-                if i > 0 {
-                    out.push(',');
-                    ws(rng, out);
-                }
-                write_noisy(item, noise, rng, out);
-            }
-            ws(rng, out);
-            out.push(']');
-        }
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            // Fisher-Yates with the test's RNG: a random key order.
-            for i in (1..entries.len()).rev() {
-                entries.swap(i, rng.random_range(0..=i));
-            }
-            out.push('{');
-            for (i, (k, val)) in entries.into_iter().enumerate() {
-                ws(rng, out);
-                if i > 0 {
-                    out.push(',');
-                    ws(rng, out);
-                }
-                noisy_string(k, rng, out);
-                ws(rng, out);
-                out.push(':');
-                ws(rng, out);
-                write_noisy(val, noise, rng, out);
-            }
-            ws(rng, out);
-            out.push('}');
-        }
-    }
-}
-
-fn rng_from(seed: u64) -> TestRng {
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &bytes)
-}
+#[path = "../../src/fixture/spellings.rs"]
+mod spellings;
+use spellings::{exact_f64, json_string, json_value, noisy, rng_from, Noise};
 
 /// Two JSON values are the same request body: equal, with numbers compared
 /// as the canonical form does (`1` == `1.0`).
@@ -218,88 +38,6 @@ fn key_of(body: &[u8]) -> RequestKey {
         "AWSCognitoIdentityProviderService.AdminForgetDevice",
         body,
     )
-}
-
-// ---------------------------------------------------------------------------
-// The replay index's byte-exact lookup.
-// ---------------------------------------------------------------------------
-
-const TARGET: &str = "AWSCognitoIdentityProviderService.AdminForgetDevice";
-
-/// The bundled unknown-user fixture, to give generated bodies to.
-fn unknown_user() -> store::LoadedFixture {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/admin-forget-device/reference/unknown-user.json"
-    );
-    store::load_path(std::path::Path::new(path))
-        .unwrap()
-        .remove(0)
-}
-
-/// Python's `json.dumps(v)` (what botocore sends), written here independently,
-/// for values whose strings need no escapes and whose numbers are integers.
-fn python_dumps(v: &Value) -> Option<String> {
-    let plain = |s: &str| {
-        s.bytes()
-            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
-            .then(|| format!("\"{s}\""))
-    };
-    Some(match v {
-        Value::Null => "null".to_owned(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
-        Value::Number(_) => return None,
-        Value::String(s) => plain(s)?,
-        Value::Array(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(python_dumps)
-                .collect::<Option<Vec<_>>>()?
-                .join(", ")
-        ),
-        Value::Object(map) => format!(
-            "{{{}}}",
-            map.iter()
-                .map(|(k, item)| Some(format!("{}: {}", plain(k)?, python_dumps(item)?)))
-                .collect::<Option<Vec<_>>>()?
-                .join(", ")
-        ),
-    })
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig { cases: config().cases.div_ceil(4), ..config() })]
-
-    /// `Index::find_sent` agrees with the canonical key: the bytes SDKs send for
-    /// a recorded body (compact; botocore's spacing when it applies) find it
-    /// and hand back exactly the value parsing them gives, and no other
-    /// spelling ever finds what the canonical key would not.
-    #[test]
-    fn byte_exact_lookup_agrees_with_the_canonical_key(body in json_value(), seed in any::<u64>()) {
-        let mut loaded = unknown_user();
-        loaded.fixture.request.body = Body::Json(body.clone());
-        let index = tapedeck::replay::Index::build(vec![loaded], |_| {
-            tapedeck::fixture::set::SequenceEnd::RepeatLast
-        })
-        .unwrap();
-        let mut sdk_forms = vec![serde_json::to_string(&body).unwrap()];
-        sdk_forms.extend(python_dumps(&body));
-        for sent in &sdk_forms {
-            let (found, value) = index
-                .find_sent("POST", "/", TARGET, sent.as_bytes())
-                .ok_or_else(|| TestCaseError::fail(format!("not found: {sent}")))?;
-            prop_assert_eq!(value, &serde_json::from_str::<Value>(sent).unwrap());
-            prop_assert_eq!(&found.first().fixture.id, "unknown-user");
-        }
-        prop_assert!(index.find_sent("POST", "/", "Other.Target", sdk_forms[0].as_bytes()).is_none());
-        let spelled = noisy(&body, Noise { integer_forms: true }, &mut rng_from(seed));
-        if let Some((_, value)) = index.find_sent("POST", "/", TARGET, spelled.as_bytes()) {
-            prop_assert_eq!(value, &serde_json::from_str::<Value>(&spelled).unwrap());
-            prop_assert!(index.find(&key_of(spelled.as_bytes())).is_some(), "{}", spelled);
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -572,7 +310,7 @@ fn fixture() -> impl Strategy<Value = Fixture> {
 
 /// The bundled reference fixtures' texts: the seeds for mutation.
 fn reference_texts() -> Vec<String> {
-    store::read_embedded("reference")
+    fixture::read_embedded("reference")
         .expect("the embedded set exists")
         .into_iter()
         .map(|r| r.text)
@@ -714,10 +452,10 @@ proptest! {
     #[test]
     fn written_files_load_back_identically(f in fixture()) {
         let dir = tempfile::tempdir().unwrap();
-        let path = store::write_atomic(dir.path(), &f, Overwrite::Never).unwrap();
+        let path = fixture::write_atomic(dir.path(), &f, Overwrite::Never).unwrap();
         let on_disk = std::fs::read_to_string(&path).unwrap();
         prop_assert_eq!(&on_disk, &to_canonical_string(&f));
-        let loaded = store::load_path(dir.path()).unwrap();
+        let loaded = fixture::load_path(dir.path()).unwrap();
         prop_assert_eq!(loaded.len(), 1);
         prop_assert_eq!(&loaded[0].fixture, &f);
         let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap()
@@ -739,8 +477,8 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let sub = dir.path().join("out");
         std::fs::create_dir(&sub).unwrap();
-        let err = store::write_atomic(&sub, &f, Overwrite::Replace).unwrap_err();
-        prop_assert!(matches!(err, store::WriteError::UnsafeId { .. }), "{}", err);
+        let err = fixture::write_atomic(&sub, &f, Overwrite::Replace).unwrap_err();
+        prop_assert!(matches!(err, fixture::WriteError::UnsafeId { .. }), "{}", err);
         prop_assert_eq!(std::fs::read_dir(&sub).unwrap().count(), 0);
         prop_assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         // And the loader refuses such an id in a file.
@@ -755,7 +493,7 @@ proptest! {
 /// backtracking), so a hostile fixture cannot hang `tapedeck`.
 #[test]
 fn hostile_compare_regexes_are_refused_or_harmless() {
-    let base = store::read_embedded("reference")
+    let base = fixture::read_embedded("reference")
         .unwrap()
         .into_iter()
         .find(|r| r.stem == "unknown-user")

@@ -14,11 +14,10 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use proptest::prelude::*;
-use tapedeck::contract::validate::validate;
+use tapedeck::contract::validate;
+use tapedeck::fixture;
 use tapedeck::fixture::redact::{RedactConfig, RedactError};
-use tapedeck::fixture::store;
-use tapedeck::record::recorder::{Exchange, RecordError, Recorded};
-use tapedeck::record::{Recorder, RecorderConfig};
+use tapedeck::record::{Exchange, RecordError, Recorded, Recorder, RecorderConfig};
 
 use crate::support::planted::{planted, sensitive_operations, Planted};
 use crate::support::{bodies, proptest_config, CT};
@@ -79,12 +78,12 @@ proptest! {
         for (i, v) in p.values.iter().enumerate() {
             prop_assert!(!text.contains(v.as_str()), "{}: planted value #{} was written", op.name, i);
         }
-        let report = tapedeck::lint::lint(store::read_path(dir.path()).unwrap());
+        let report = tapedeck::lint::lint(fixture::read_path(dir.path()).unwrap());
         let problems: Vec<String> = report.problems.iter().map(|p| format!("{}: {}", p.rule, p.message)).collect();
         prop_assert!(report.is_clean(), "{}: {problems:#?}", op.name);
 
         // Placeholders and pseudonyms keep the request as valid as it was.
-        let stored = store::load_path(dir.path()).unwrap().remove(0).fixture;
+        let stored = fixture::load_path(dir.path()).unwrap().remove(0).fixture;
         let stored_request = stored.request.body.json().unwrap().into_owned();
         let after = validate(op, &stored_request);
         prop_assert_eq!(&stored.expected_violations, &after.violation_texts());

@@ -15,10 +15,9 @@ use serde_json::{json, Value};
 use tapedeck::contract::model::{self, Operation};
 use tapedeck::fixture::redact::{redact, RedactConfig};
 use tapedeck::fixture::sensitive::{is_inert, leaves, recognise, Class, Side, Spot};
-use tapedeck::fixture::set::{SequenceEnd, SetOrigin};
-use tapedeck::fixture::store::LoadedFixture;
 use tapedeck::fixture::{
-    Body, Compare, Fixture, HeaderValue, Headers, Provenance, Request, Response, CURRENT_VERSION,
+    Body, Compare, Fixture, HeaderValue, Headers, LoadedFixture, Provenance, Request, Response,
+    SequenceEnd, SetOrigin, CURRENT_VERSION,
 };
 use tapedeck::replay::Settings;
 

@@ -13,7 +13,7 @@
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use tapedeck::contract::model::{self, Operation, Step};
-use tapedeck::contract::validate::{validate, Validation};
+use tapedeck::contract::{validate, Validation};
 
 use crate::support::{bodies, proptest_config};
 

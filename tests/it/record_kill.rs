@@ -27,8 +27,8 @@ use http_body_util::{BodyExt as _, Full};
 use tokio::sync::Semaphore;
 
 use crate::support::{HttpClient, CT, TARGET};
-use tapedeck::fixture::store::{self, parse_fixture};
 use tapedeck::fixture::to_canonical_string;
+use tapedeck::fixture::{self, parse_fixture};
 use tapedeck::lint;
 
 const REQUESTS: usize = 300;
@@ -178,13 +178,13 @@ fn assert_loader_ignores_temp_files(out: &Path, fixtures: usize) {
         .expect("at least one fixture");
     let text = fs::read_to_string(some_fixture).unwrap();
     fs::write(out.join(".tapedeck-planted.tmp"), &text[..text.len() / 2]).unwrap();
-    let loaded = store::load_path(out).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = fixture::load_path(out).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(loaded.len(), fixtures);
     assert!(
         loaded.iter().all(|l| !l.origin.contains("/.tapedeck-")),
         "a temp file was loaded"
     );
-    let report = lint::lint(store::read_path(out).unwrap());
+    let report = lint::lint(fixture::read_path(out).unwrap());
     assert!(report.is_clean(), "{:#?}", report.problems);
     assert_eq!(report.fixtures, fixtures);
 }

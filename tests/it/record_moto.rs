@@ -35,9 +35,9 @@ use http::{HeaderMap, HeaderValue, Uri};
 use regex::Regex;
 
 use crate::support::{Answer, HttpClient, CT, TARGET};
-use tapedeck::fixture::store::{self, LoadedFixture};
+use tapedeck::fixture::{self, LoadedFixture};
 use tapedeck::fixture::{to_canonical_string, Fixture, HeaderValue as FixtureHeader};
-use tapedeck::replay::sigv4;
+use tapedeck::sigv4;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tapedeck");
 const COMMITTED: &str = concat!(
@@ -283,7 +283,7 @@ async fn record_case(moto: &Moto, out: &Path, case: &Case) -> Answer {
 // ---------------------------------------------------------------------------
 
 fn load(dir: &Path) -> Vec<LoadedFixture> {
-    store::load_path(dir).unwrap_or_else(|e| panic!("{e}"))
+    fixture::load_path(dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The one fixture of `dir` recorded for `scenario`.
@@ -416,7 +416,7 @@ async fn wrong_secret_forwarded_untouched_gets_signature_does_not_match() {
 
 /// The committed fixtures this file owns (the `capture-*` ones belong to
 /// tests/it/capture_emulators.rs).
-fn own_fixtures() -> Vec<tapedeck::fixture::store::LoadedFixture> {
+fn own_fixtures() -> Vec<tapedeck::fixture::LoadedFixture> {
     load(Path::new(COMMITTED))
         .into_iter()
         .filter(|l| !l.fixture.id.starts_with("capture-"))

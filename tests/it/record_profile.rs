@@ -9,7 +9,7 @@
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use tapedeck::net::credentials::Signer;
+use tapedeck::net::Signer;
 use tapedeck::sigv4::{self, Credentials};
 
 use crate::support::process::output_within;

@@ -37,11 +37,12 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::{Answer, HttpClient, CT, TARGET};
 use tapedeck::fixture::redact::RedactConfig;
-use tapedeck::fixture::{store, Fixture};
+use tapedeck::fixture::{self, Fixture};
 use tapedeck::net::Limits;
-use tapedeck::record::credentials::Signer;
-use tapedeck::record::{Proxy, Recorder, RecorderConfig, Signing, Timeouts, Upstream};
-use tapedeck::replay::sigv4::{self, Authorization, Credentials};
+use tapedeck::net::Signer;
+use tapedeck::net::{Timeouts, Upstream};
+use tapedeck::record::{Proxy, Recorder, RecorderConfig, Signing};
+use tapedeck::sigv4::{self, Authorization, Credentials};
 
 const POOL: &str = "us-east-1_TapeDeck1";
 const USER: &str = "tapedeck-user";
@@ -219,7 +220,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// The fixtures in `out`, parsed, sorted by file name.
 fn fixtures_in(out: &Path) -> Vec<Fixture> {
-    store::load_path(out)
+    fixture::load_path(out)
         .expect("every recorded fixture loads")
         .into_iter()
         .map(|l| l.fixture)
@@ -830,7 +831,7 @@ async fn the_error_message_header_is_recorded_with_the_username_pseudonymised() 
     assert_eq!(got.header("x-amzn-errormessage"), Some(message.as_str()));
 
     let fixture = only_fixture(out.path());
-    let p = tapedeck::fixture::redact::pseudonym(
+    let p = tapedeck::fixture::sensitive::pseudonym(
         user,
         tapedeck::contract::model::get().shape_named("UsernameType"),
     );

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tapedeck::fixture::store::{self, LoadedFixture};
+use tapedeck::fixture::{self, LoadedFixture};
 use tapedeck::fixture::{Fixture, HeaderValue, RequestKey};
 use tapedeck::lint;
 
@@ -120,7 +120,7 @@ async fn record_reference(replay: &Server, proxy: &Server, reference: &[LoadedFi
 async fn recording_replay_gives_back_the_reference_contract() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("recorded");
-    let reference = store::load_path(Path::new(REFERENCE)).expect("reference set loads");
+    let reference = fixture::load_path(Path::new(REFERENCE)).expect("reference set loads");
     assert!(
         reference.len() >= 18,
         "{} reference fixtures",
@@ -149,7 +149,7 @@ async fn recording_replay_gives_back_the_reference_contract() {
         .expect("the round trip finishes in time");
     drop(proxy);
 
-    let recorded: Vec<Fixture> = store::load_path(&out)
+    let recorded: Vec<Fixture> = fixture::load_path(&out)
         .expect("recorded fixtures load")
         .into_iter()
         .map(|l| l.fixture)
@@ -203,6 +203,6 @@ async fn recording_replay_gives_back_the_reference_contract() {
             got.id
         );
     }
-    let report = lint::lint(store::read_path(&out).unwrap());
+    let report = lint::lint(fixture::read_path(&out).unwrap());
     assert!(report.is_clean(), "{:#?}", report.problems);
 }

@@ -4,12 +4,12 @@
 use base64::Engine as _;
 use serde_json::{json, Value};
 use tapedeck::contract::model::{self, flagship};
-use tapedeck::contract::validate::{validate, Constraint, Validation};
-use tapedeck::fixture::canonical::RequestKey;
+use tapedeck::contract::{validate, Constraint, Validation};
 use tapedeck::fixture::redact::{
-    pseudonym, redact, RedactConfig, RedactError, Redactions, ACCOUNT_PLACEHOLDER,
-    DEFAULT_HEADER_ALLOWLIST,
+    redact, RedactConfig, RedactError, Redactions, ACCOUNT_PLACEHOLDER, DEFAULT_HEADER_ALLOWLIST,
 };
+use tapedeck::fixture::sensitive::pseudonym;
+use tapedeck::fixture::RequestKey;
 use tapedeck::fixture::{load_embedded, to_canonical_string, Body, Fixture, HeaderValue};
 
 const KEY: &str = "AKIAQWERTYUIOPASDFGH";

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use rstest::rstest;
 use serde_json::{json, Value};
 use tapedeck::contract::model;
-use tapedeck::contract::validate::validate;
+use tapedeck::contract::validate;
 use tapedeck::fixture::redact::{redact, RedactConfig, RedactError};
 use tapedeck::fixture::sensitive::{
     placeholder, recognise, PlaceholderForm, PseudonymForm, Recognised,

@@ -7,11 +7,11 @@ use std::time::{Duration, SystemTime};
 use crate::support::*;
 use rstest::rstest;
 use serde_json::{json, Value};
-use tapedeck::fixture::set::SequenceEnd;
-use tapedeck::fixture::store;
-use tapedeck::replay::index::VOLATILE_HEADERS;
-use tapedeck::replay::sigv4::{self, Credentials};
+use tapedeck::fixture;
+use tapedeck::fixture::SequenceEnd;
 use tapedeck::replay::Settings;
+use tapedeck::replay::VOLATILE_HEADERS;
+use tapedeck::sigv4::{self, Credentials};
 
 const FORGET: &str = r#"{"UserPoolId": "us-east-1_TapeDeck1", "Username": "tapedeck-user", "DeviceKey": "us-east-1_0a1b2c3d-0000-4000-8000-000000000001"}"#;
 
@@ -22,7 +22,7 @@ const FORGET: &str = r#"{"UserPoolId": "us-east-1_TapeDeck1", "Username": "taped
 async fn each_reference_fixture_round_trips_byte_exact(
     #[files("fixtures/admin-forget-device/reference/*.json")] path: PathBuf,
 ) {
-    let loaded = store::load_path(&path).unwrap().remove(0);
+    let loaded = fixture::load_path(&path).unwrap().remove(0);
     let fx = loaded.fixture.clone();
     let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
     let http = client();
@@ -439,12 +439,7 @@ async fn admin_api_lists_fixtures_and_explains_unknown_routes() {
 }
 
 /// A generated corpus of 10,000 fixtures, each with its own username and status.
-fn big_corpus(
-    n: usize,
-) -> (
-    tempfile::TempDir,
-    Vec<tapedeck::fixture::store::LoadedFixture>,
-) {
+fn big_corpus(n: usize) -> (tempfile::TempDir, Vec<tapedeck::fixture::LoadedFixture>) {
     let template = reference()
         .into_iter()
         .find(|f| f.fixture.id == "unknown-user")
@@ -457,9 +452,9 @@ fn big_corpus(
         let body = f.request.body.as_json_mut().unwrap();
         body["Username"] = Value::String(format!("load-user-{i}"));
         f.response.body.as_json_mut().unwrap()["message"] = Value::String(format!("user {i}"));
-        store::write_atomic(dir.path(), &f, store::Overwrite::Never).unwrap();
+        fixture::write_atomic(dir.path(), &f, fixture::Overwrite::Never).unwrap();
     }
-    let loaded = store::load_path(dir.path()).unwrap();
+    let loaded = fixture::load_path(dir.path()).unwrap();
     (dir, loaded)
 }
 

@@ -5,8 +5,8 @@
 //! must be one its operation declares or a common AWS error.
 
 use serde_json::{json, Value};
-use tapedeck::fixture::set::SequenceEnd;
-use tapedeck::fixture::store::{parse_fixture, LoadedFixture};
+use tapedeck::fixture::SequenceEnd;
+use tapedeck::fixture::{parse_fixture, LoadedFixture};
 use tapedeck::replay::Settings;
 
 use crate::support::{admin, client, send, start, CT};
@@ -44,7 +44,7 @@ fn fixture(
     let fixture = parse_fixture(id, &text).unwrap();
     LoadedFixture {
         origin: format!("{id}.json"),
-        set: tapedeck::fixture::set::SetOrigin::Dir("test".into()),
+        set: tapedeck::fixture::SetOrigin::Dir("test".into()),
         text,
         fixture,
     }

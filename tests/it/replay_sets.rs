@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use tapedeck::fixture::store::{self, Overwrite};
+use tapedeck::fixture::{self, Overwrite};
 
 use crate::support::process::{output_within, post_forget, Server, BIN};
 
@@ -34,13 +34,13 @@ fn two_sets(root: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
         )
         .unwrap();
     }
-    let mut gone = store::load_path(&Path::new(REFERENCE).join("unknown-user.json"))
+    let mut gone = fixture::load_path(&Path::new(REFERENCE).join("unknown-user.json"))
         .unwrap()
         .remove(0)
         .fixture;
     gone.id = "user-gone".into();
     gone.request.body.as_json_mut().unwrap()["Username"] = "tapedeck-user".into();
-    store::write_atomic(&b, &gone, Overwrite::Never).unwrap();
+    fixture::write_atomic(&b, &gone, Overwrite::Never).unwrap();
     (a, b)
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::support;
 use crate::support::process::BIN;
 use serde_json::Value;
-use tapedeck::fixture::set::SequenceEnd;
+use tapedeck::fixture::SequenceEnd;
 use tapedeck::replay::Settings;
 
 /// Starts `tapedeck replay --announce json` on port 0 with stdin a pipe, and

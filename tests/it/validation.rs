@@ -3,7 +3,7 @@
 use rstest::rstest;
 use serde_json::{json, Value};
 use tapedeck::contract::model::flagship;
-use tapedeck::contract::validate::{validate, Validation};
+use tapedeck::contract::{validate, Validation};
 
 const POOL: &str = "us-east-1_TapeDeck1";
 const DEVICE: &str = "us-east-1_0a1b2c3d-0000-4000-8000-000000000001";

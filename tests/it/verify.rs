@@ -25,17 +25,17 @@ use serde_json::{json, Value};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use tapedeck::fixture::set::SequenceEnd;
-use tapedeck::fixture::store::{self, LoadedFixture};
+use tapedeck::fixture::SequenceEnd;
+use tapedeck::fixture::{self, LoadedFixture};
 use tapedeck::fixture::{to_canonical_string, HeaderValue, MessageRule};
-use tapedeck::net::awsjson::{Answer, Client};
-use tapedeck::net::credentials::Signer;
-use tapedeck::net::upstream::{Timeouts, Upstream};
+use tapedeck::net::Signer;
+use tapedeck::net::{Answer, Client};
+use tapedeck::net::{Timeouts, Upstream};
 use tapedeck::replay::Settings;
-use tapedeck::verify::compare::compare;
-use tapedeck::verify::report::Report;
-use tapedeck::verify::runner::{Outcome, Verdict};
+use tapedeck::verify::compare;
+use tapedeck::verify::Report;
 use tapedeck::verify::{verify, Level, Provision, VerifyConfig};
+use tapedeck::verify::{Outcome, Verdict};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tapedeck");
 const CT: &str = "application/x-amz-json-1.1";
@@ -400,7 +400,7 @@ async fn message_rules_exact_ignore_and_regex() {
         "msg-regex",
         json!({ "regex": r"^User does not exist\.?$" }),
     );
-    let loaded = store::load_path(dir.path()).expect("edited fixtures load");
+    let loaded = fixture::load_path(dir.path()).expect("edited fixtures load");
     let by_id = |id: &str| loaded.iter().find(|l| l.fixture.id == id).unwrap().clone();
     let (exact, ignore, regex) = (by_id("msg-exact"), by_id("msg-ignore"), by_id("msg-regex"));
     assert_eq!(exact.fixture.compare.message, MessageRule::Exact);
@@ -483,7 +483,7 @@ async fn a_message_regex_may_match_anywhere_unless_anchored() {
         "unanchored",
         json!({ "regex": "does not exist" }),
     );
-    let f = store::load_path(dir.path()).unwrap().remove(0);
+    let f = fixture::load_path(dir.path()).unwrap().remove(0);
     let answer = error_answer(
         400,
         "UserNotFoundException",
@@ -536,7 +536,7 @@ fn messages_are_compared_after_substituting_the_targets_values() {
         assert_eq!(compare(&f, &got, level, &pairs), vec![]);
     }
     // Without the substitution the message differs ...
-    let lines = |d: Vec<tapedeck::verify::compare::Difference>| {
+    let lines = |d: Vec<tapedeck::verify::Difference>| {
         d.iter().map(ToString::to_string).collect::<Vec<_>>()
     };
     assert_eq!(

@@ -13,12 +13,12 @@
 
 use std::time::Duration;
 
-use tapedeck::fixture::store;
-use tapedeck::net::awsjson::Client;
-use tapedeck::net::credentials::Signer;
-use tapedeck::net::upstream::{Timeouts, Upstream};
-use tapedeck::verify::report::Report;
-use tapedeck::verify::runner::Outcome;
+use tapedeck::fixture;
+use tapedeck::net::Client;
+use tapedeck::net::Signer;
+use tapedeck::net::{Timeouts, Upstream};
+use tapedeck::verify::Outcome;
+use tapedeck::verify::Report;
 use tapedeck::verify::{verify, Level, Provision, VerifyConfig};
 
 /// The emulator URL in `var`; `None` (skip) when unset outside CI.
@@ -78,7 +78,7 @@ async fn verify_reference(url: &str, signer: Signer) -> Report {
         level: Level::Wire,
         keep: false,
     };
-    let fixtures = store::load_embedded("reference").expect("reference set");
+    let fixtures = fixture::load_embedded("reference").expect("reference set");
     let mut progress = |line: String| eprintln!("  {line}");
     let outcomes: Vec<Outcome> = tokio::time::timeout(
         Duration::from_secs(120),

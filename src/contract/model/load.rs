@@ -16,7 +16,7 @@ static EMBEDDED_LEN: &str = include_str!(concat!(env!("OUT_DIR"), "/cognito-idp.
 
 /// Why the model could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum LoadError {
+pub(crate) enum LoadError {
     #[error("cannot inflate the embedded model: {0}")]
     Inflate(String),
     #[error("the model is not valid JSON of the botocore form: {0}")]
@@ -28,7 +28,7 @@ pub enum LoadError {
 }
 
 /// Inflates and parses the embedded model.
-pub fn embedded() -> Result<Model, LoadError> {
+pub(crate) fn embedded() -> Result<Model, LoadError> {
     let limit: usize = EMBEDDED_LEN
         .trim()
         .parse()
@@ -39,7 +39,7 @@ pub fn embedded() -> Result<Model, LoadError> {
 }
 
 /// Parses a botocore service model (`service-2.json`).
-pub fn parse(json: &[u8]) -> Result<Model, LoadError> {
+pub(crate) fn parse(json: &[u8]) -> Result<Model, LoadError> {
     let raw: RawModel = serde_json::from_slice(json).map_err(LoadError::Json)?;
     build(raw)
 }

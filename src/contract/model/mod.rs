@@ -21,19 +21,18 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 pub use errors::{CommonError, ErrorInfo, Fault, COMMON_ERRORS};
-pub use load::LoadError;
-pub use pattern::JavaPattern;
+pub(crate) use pattern::JavaPattern;
 pub use sensitive::{SensitivePath, Step};
 
 /// The awsJson 1.1 content type (the model's `jsonVersion` is `1.1`).
-pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+pub(crate) const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// The HTTP method and path of every awsJson request (each operation's `http`).
-pub const METHOD: &str = "POST";
-pub const PATH: &str = "/";
+pub(crate) const METHOD: &str = "POST";
+pub(crate) const PATH: &str = "/";
 /// Headers that a client's SigV4 signature must cover.
-pub const REQUIRED_SIGNED_HEADERS: [&str; 3] = ["host", "x-amz-date", "x-amz-target"];
+pub(crate) const REQUIRED_SIGNED_HEADERS: [&str; 3] = ["host", "x-amz-date", "x-amz-target"];
 /// `x-amz-target`, as a header name ready to look up.
-pub static X_AMZ_TARGET: http::HeaderName = http::HeaderName::from_static("x-amz-target");
+pub(crate) static X_AMZ_TARGET: http::HeaderName = http::HeaderName::from_static("x-amz-target");
 /// The flagship operation: it alone has an authored reference set, a scenario
 /// catalog, `capture` and the client conformance matrix.
 pub const FLAGSHIP: &str = "AdminForgetDevice";
@@ -89,7 +88,7 @@ pub struct Metadata {
 /// The whole service model.
 #[derive(Debug)]
 pub struct Model {
-    pub metadata: Metadata,
+    pub(crate) metadata: Metadata,
     operations: Vec<Operation>,
     shapes: Vec<Shape>,
     operation_index: HashMap<Box<str>, usize>,
@@ -135,7 +134,7 @@ impl Model {
     }
 
     /// `<prefix>.<operation>`.
-    pub fn target_prefix(&self) -> &str {
+    pub(crate) fn target_prefix(&self) -> &str {
         &self.metadata.target_prefix
     }
 
@@ -322,7 +321,7 @@ impl Model {
     }
 
     /// Whether a value of shape `id` is or holds something sensitive, at any depth.
-    pub fn holds_sensitive(&self, id: ShapeId) -> bool {
+    pub(crate) fn holds_sensitive(&self, id: ShapeId) -> bool {
         fn go(m: &Model, id: ShapeId, seen: &mut Vec<ShapeId>) -> bool {
             let shape = m.shape(id);
             if shape.sensitive {

@@ -17,7 +17,7 @@ use regex::Regex;
 
 /// A compiled model pattern.
 #[derive(Debug)]
-pub struct JavaPattern {
+pub(crate) struct JavaPattern {
     regex: Regex,
     /// From a trailing `(?<!c)$`: the value must not end with `c`.
     not_ending_with: Option<char>,
@@ -25,7 +25,7 @@ pub struct JavaPattern {
 
 impl JavaPattern {
     /// Translates and compiles a Java pattern.
-    pub fn compile(java: &str) -> Result<JavaPattern, String> {
+    pub(crate) fn compile(java: &str) -> Result<JavaPattern, String> {
         let (body, not_ending_with) = split_lookbehind(java);
         let translated = translate(&body)?;
         let regex = Regex::new(&format!("^(?:{translated})$"))
@@ -37,7 +37,7 @@ impl JavaPattern {
     }
 
     /// Whether the whole of `value` matches.
-    pub fn matches(&self, value: &str) -> bool {
+    pub(crate) fn matches(&self, value: &str) -> bool {
         self.regex.is_match(value) && self.not_ending_with.is_none_or(|c| !value.ends_with(c))
     }
 }

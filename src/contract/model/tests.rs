@@ -293,3 +293,14 @@ fn sensitive_paths_find_values_in_bodies() {
     assert_eq!(masked["UserAttributes"][1].get("Value"), None);
     assert_eq!(masked["UserPoolId"], "p_1");
 }
+
+/// Its cause is in its message, so it is not its `source()` too (printed as
+/// a chain, the cause would be said twice; tests/it/cli_refusals.rs checks
+/// the public error types so).
+#[test]
+fn a_load_error_shows_its_cause_once() {
+    let e = super::load::parse(b"{").unwrap_err();
+    let cause = serde_json::from_slice::<serde_json::Value>(b"{").unwrap_err();
+    assert!(e.to_string().contains(&cause.to_string()), "{e}");
+    assert!(std::error::Error::source(&e).is_none(), "{e:?}");
+}

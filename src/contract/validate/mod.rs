@@ -33,8 +33,8 @@ mod violation;
 use serde_json::{Map, Value};
 
 use super::model::{self, Kind, Member, Model, Operation, Shape, ShapeId};
-pub use render::render;
-pub use violation::{summary, Constraint, Shown, Validation, Violation};
+pub(crate) use render::render;
+pub use violation::{Constraint, Shown, Validation, Violation};
 
 /// Validates a request body against `op`'s input shape. An operation without an
 /// input takes any JSON object.
@@ -253,7 +253,7 @@ impl Walk {
 /// The constraints of a scalar shape that `value` breaks, in reporting order;
 /// none when its JSON type does not fit the shape (that is a serialisation
 /// error, see [`validate`]).
-pub fn scalar_constraints(shape: &'static Shape, value: &Value) -> Vec<Constraint> {
+pub(crate) fn scalar_constraints(shape: &'static Shape, value: &Value) -> Vec<Constraint> {
     scalar_failures(shape, value).unwrap_or_default()
 }
 

@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 /// The text of `v` in `Value '…' at …`.
-pub fn render(v: &Value) -> String {
+pub(crate) fn render(v: &Value) -> String {
     let mut out = String::new();
     write(v, &mut out);
     out

@@ -83,7 +83,7 @@ pub enum Shown {
     /// Sensitive (or holding something sensitive): `Value at …`. The value is
     /// not kept, so it cannot be printed by mistake.
     Hidden,
-    /// `Value '…' at …`, rendered as the service does (see [`super::render`]).
+    /// `Value '…' at …`, rendered as the service does.
     Text(String),
 }
 
@@ -173,7 +173,7 @@ impl Validation {
 }
 
 /// `"N validation error(s) detected: a; b"`.
-pub fn summary(violations: &[Violation]) -> String {
+pub(crate) fn summary(violations: &[Violation]) -> String {
     let n = violations.len();
     let plural = if n == 1 { "error" } else { "errors" };
     let parts: Vec<String> = violations.iter().map(ToString::to_string).collect();

@@ -31,7 +31,7 @@ static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Where pseudonyms occur in `text` as whole words: byte ranges, in order.
-pub fn find(text: &str) -> Vec<(usize, usize)> {
+pub(crate) fn find(text: &str) -> Vec<(usize, usize)> {
     let word = |c: char| c.is_alphanumeric() || c == '_';
     CANDIDATE
         .find_iter(text)
@@ -56,7 +56,7 @@ struct Span {
 
 /// The pseudonyms a recorded response mentions, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mentions {
+pub(crate) struct Mentions {
     /// Each pseudonym once, in order of first mention.
     names: Box<[Box<str>]>,
     /// Their occurrences in the body.
@@ -74,7 +74,7 @@ type Mentioning = (String, Box<[Span]>);
 impl Mentions {
     /// What a response with this body and these headers mentions; `None`
     /// when it mentions no pseudonym (every authored fixture).
-    pub fn of(body: &[u8], headers: &HeaderMap) -> Option<Mentions> {
+    pub(crate) fn of(body: &[u8], headers: &HeaderMap) -> Option<Mentions> {
         let mut names: Vec<Box<str>> = Vec::new();
         let mut name_of = |p: &str| match names.iter().position(|n| &**n == p) {
             Some(i) => i,
@@ -128,13 +128,13 @@ impl Mentions {
     }
 
     /// The pseudonyms mentioned, each once.
-    pub fn names(&self) -> &[Box<str>] {
+    pub(crate) fn names(&self) -> &[Box<str>] {
         &self.names
     }
 
     /// The body with each mentioned pseudonym that has a value (`values[i]`
     /// for `names()[i]`) replaced by it; `None` when nothing in the body is.
-    pub fn body(&self, body: &Bytes, values: &[Option<Box<str>>]) -> Option<Bytes> {
+    pub(crate) fn body(&self, body: &Bytes, values: &[Option<Box<str>>]) -> Option<Bytes> {
         if !self.body.iter().any(|s| values[s.name].is_some()) {
             return None;
         }
@@ -160,7 +160,7 @@ impl Mentions {
     /// Rewrites, in `headers`, every header that mentions a pseudonym with a
     /// value. A value that cannot be a header value (a control character)
     /// leaves its header as recorded.
-    pub fn headers(&self, headers: &mut HeaderMap, values: &[Option<Box<str>>]) {
+    pub(crate) fn headers(&self, headers: &mut HeaderMap, values: &[Option<Box<str>>]) {
         for (name, recorded) in self.headers.iter() {
             let mut changed = false;
             let rewritten: Vec<String> = recorded

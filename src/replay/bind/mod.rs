@@ -22,8 +22,8 @@
 //! request matched by binding, which pseudonyms it bound or used (never the
 //! values); `GET /__tapedeck/bindings` lists them.
 
-pub mod mentions;
-pub mod slots;
+pub(crate) mod mentions;
+pub(crate) mod slots;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -33,8 +33,8 @@ use serde_json::Value;
 
 use crate::fixture::sensitive::pseudonym;
 
-pub use mentions::Mentions;
-pub use slots::{Holds, Place, Slots};
+pub(crate) use mentions::Mentions;
+pub(crate) use slots::{Holds, Place, Slots};
 
 /// One binding: the value, and where it was made.
 #[derive(Debug, Clone)]
@@ -57,7 +57,7 @@ struct Table {
 
 /// The bindings of one replay server.
 #[derive(Debug, Default)]
-pub struct Bindings {
+pub(crate) struct Bindings {
     table: Mutex<Table>,
 }
 
@@ -73,7 +73,7 @@ pub struct Used {
 
 /// Why a place cannot take a request's value, without the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Conflict {
+pub(crate) enum Conflict {
     /// The pseudonym is bound to another value.
     Taken {
         pseudonym: Box<str>,
@@ -93,7 +93,7 @@ pub enum Conflict {
 
 impl Conflict {
     /// An explanation for people (near misses), which never holds the value.
-    pub fn explain(&self) -> String {
+    pub(crate) fn explain(&self) -> String {
         match self {
             Conflict::Taken { pseudonym, since, at } => format!(
                 "the fixture has the pseudonym {pseudonym} here, which stands for another value in this run ({}); POST /__tapedeck/reset forgets bindings",
@@ -124,7 +124,7 @@ fn made(since: u64, at: &str) -> String {
 
 /// A binding as `GET /__tapedeck/bindings` lists it: never the value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Listed {
+pub(crate) struct Listed {
     pub pseudonym: String,
     /// The request that bound it, and where.
     pub since: u64,
@@ -231,7 +231,7 @@ impl Bindings {
     /// bindings are most often the value's own pseudonym (the value recording
     /// would have written: a client sending the values it recorded with gets
     /// the fixtures it recorded) wins, then the first.
-    pub fn choose(
+    pub(crate) fn choose(
         &self,
         candidates: &[&Slots],
         request: &Value,
@@ -293,7 +293,7 @@ impl Bindings {
 
     /// Why `slots` do not fit `request`, place by place: the pointer and the
     /// conflict, for every place that does not fit on its own.
-    pub fn conflicts(&self, slots: &Slots, request: &Value) -> Vec<(String, Conflict)> {
+    pub(crate) fn conflicts(&self, slots: &Slots, request: &Value) -> Vec<(String, Conflict)> {
         let table = self.table.lock().expect("bindings lock");
         let mut out = Vec::new();
         for place in slots.places.iter() {
@@ -309,7 +309,7 @@ impl Bindings {
 
     /// Binds the pseudonyms of a fixture recorded in this run to the values
     /// of the request it was recorded from, where that makes no conflict.
-    pub fn bind_recorded(&self, slots: &Slots, request: &Value, n: u64) {
+    pub(crate) fn bind_recorded(&self, slots: &Slots, request: &Value, n: u64) {
         let mut table = self.table.lock().expect("bindings lock");
         for place in slots.places.iter() {
             let one = Slots {
@@ -336,7 +336,7 @@ impl Bindings {
     }
 
     /// The value each of `names` is bound to, if any.
-    pub fn values(&self, names: &[Box<str>]) -> Vec<Option<Box<str>>> {
+    pub(crate) fn values(&self, names: &[Box<str>]) -> Vec<Option<Box<str>>> {
         let table = self.table.lock().expect("bindings lock");
         names
             .iter()
@@ -345,7 +345,7 @@ impl Bindings {
     }
 
     /// Every binding, without its value, in the order they were made.
-    pub fn list(&self) -> Vec<Listed> {
+    pub(crate) fn list(&self) -> Vec<Listed> {
         let table = self.table.lock().expect("bindings lock");
         let mut bound: Vec<(&Box<str>, &Bound)> = table.by_pseudonym.iter().collect();
         bound.sort_by_key(|(_, b)| b.order);
@@ -361,7 +361,7 @@ impl Bindings {
     }
 
     /// Forgets every binding.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         *self.table.lock().expect("bindings lock") = Table::default();
     }
 }

@@ -20,11 +20,11 @@ use crate::fixture::sensitive::{leaves, recognise, sensitive_paths, Recognised, 
 use crate::fixture::RequestKey;
 
 /// What every place holds in a normalised body.
-pub const MARK: &str = "\u{0}tapedeck:sensitive\u{0}";
+pub(crate) const MARK: &str = "\u{0}tapedeck:sensitive\u{0}";
 
 /// What a place of a fixture's request holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Holds {
+pub(crate) enum Holds {
     /// A pseudonym: it stands for whatever value the client sends there,
     /// the same value wherever it recurs in a run.
     Pseudonym(Box<str>),
@@ -36,7 +36,7 @@ pub enum Holds {
 
 /// One place: a sensitive string of a fixture's request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place {
+pub(crate) struct Place {
     /// RFC 6901 pointer into the request body (`/AuthParameters/USERNAME`).
     pub pointer: Box<str>,
     pub holds: Holds,
@@ -44,14 +44,14 @@ pub struct Place {
 
 /// The places of a fixture's request that recording replaced, and its others.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Slots {
+pub(crate) struct Slots {
     pub places: Box<[Place]>,
 }
 
 impl Slots {
     /// The slots of a fixture's request body for `op`; `None` when no place
     /// holds a pseudonym or a placeholder (a literal fixture).
-    pub fn of(op: &'static Operation, body: &Value) -> Option<Slots> {
+    pub(crate) fn of(op: &'static Operation, body: &Value) -> Option<Slots> {
         let places: Vec<Place> = leaves(Some(op), Side::Request, body)
             .into_iter()
             .filter_map(|leaf| {
@@ -78,14 +78,15 @@ impl Slots {
     }
 
     /// Whether any place holds a pseudonym (and so binds).
-    pub fn binds(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn binds(&self) -> bool {
         self.places
             .iter()
             .any(|p| matches!(p.holds, Holds::Pseudonym(_)))
     }
 
     /// The place at `pointer`, if it is one.
-    pub fn at(&self, pointer: &str) -> Option<&Place> {
+    pub(crate) fn at(&self, pointer: &str) -> Option<&Place> {
         self.places.iter().find(|p| &*p.pointer == pointer)
     }
 }
@@ -93,7 +94,7 @@ impl Slots {
 /// `body` with the string of every place replaced by [`MARK`]; `None` when it
 /// has no place. (Every string at or under the end of a sensitive path: the
 /// strings [`leaves`] finds, without spelling out their pointers.)
-pub fn normalised(op: &'static Operation, body: &Value) -> Option<Value> {
+pub(crate) fn normalised(op: &'static Operation, body: &Value) -> Option<Value> {
     let mut paths = sensitive_paths(op, Side::Request).peekable();
     paths.peek()?;
     let mut out = body.clone();
@@ -119,7 +120,7 @@ fn mark(v: &mut Value) -> bool {
 
 /// The normalised key of a request: its canonical key with every place's
 /// string replaced by [`MARK`]; `None` when it has no place.
-pub fn normalised_key(
+pub(crate) fn normalised_key(
     method: &str,
     path: &str,
     target: &str,

@@ -8,7 +8,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use serde_json::Value;
 
 use crate::fixture::RequestKey;
-pub use crate::replay::tuning::KeyHasher;
+pub(crate) use crate::replay::tuning::KeyHasher;
 
 pub(super) type KeyMap<V> = HashMap<RequestKey, V, BuildHasherDefault<KeyHasher>>;
 

@@ -21,6 +21,8 @@
 mod bodies;
 mod hash;
 mod prepare;
+#[cfg(test)]
+mod tests;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -33,7 +35,6 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::Value;
 
 use self::bodies::Bodies;
-pub use self::hash::KeyHasher;
 use self::hash::KeyMap;
 use self::prepare::{prepare, Leftover, SharedHeaders};
 use crate::contract::model::{self, Operation};
@@ -55,40 +56,40 @@ pub const VOLATILE_HEADERS: [&str; 6] = [
 
 /// A fixture ready to serve.
 #[derive(Debug)]
-pub struct Prepared {
+pub(crate) struct Prepared {
     /// Its place in [`Index::fixtures`].
-    pub number: usize,
+    pub(crate) number: usize,
     /// The fixture's identity (id, scenario, sequence, expected violations) and its
     /// request, which near misses are computed from. What serving does not need is
     /// dropped once the fixture is prepared, so that a corpus of 10,000 fixtures
     /// stays small: the response (served from `status`, `headers` and `body`
     /// instead), the provenance, the description and the variables.
-    pub fixture: Arc<Fixture>,
+    pub(crate) fixture: Arc<Fixture>,
     /// Where the fixture came from, for error messages.
-    pub origin: String,
-    pub status: StatusCode,
+    pub(crate) origin: String,
+    pub(crate) status: StatusCode,
     /// Recorded response headers, without the volatile ones. Fixtures with the same
     /// headers share one map.
-    pub headers: Arc<HeaderMap>,
-    pub body: Bytes,
+    pub(crate) headers: Arc<HeaderMap>,
+    pub(crate) body: Bytes,
     /// `headers` plus a placeholder `x-amzn-requestid` as the last entry: a response
     /// clones it and overwrites the placeholder in place, without growing the map.
     template: Arc<HeaderMap>,
     /// Set when the recorded error type is not one the fixture's operation can
     /// answer with (its modelled errors and the common AWS errors): the
     /// `model/error-type` violation reported when the fixture is served.
-    pub unmodelled_error: Option<Box<str>>,
+    pub(crate) unmodelled_error: Option<Box<str>>,
     /// Where its request holds what recording replaced (pseudonyms,
     /// placeholders); `None` for a literal request, matched exactly.
-    pub slots: Option<Box<Slots>>,
+    pub(crate) slots: Option<Box<Slots>>,
     /// The pseudonyms its response mentions, given back bound; `None` when it
     /// mentions none.
-    pub mentions: Option<Box<Mentions>>,
+    pub(crate) mentions: Option<Box<Mentions>>,
 }
 
 impl Prepared {
     /// The response headers to send: the recorded ones, then `x-amzn-requestid`.
-    pub fn response_headers(&self, request_id: HeaderValue) -> HeaderMap {
+    pub(crate) fn response_headers(&self, request_id: HeaderValue) -> HeaderMap {
         let mut headers = HeaderMap::clone(&self.template);
         headers.insert(REQUEST_ID, request_id);
         headers
@@ -120,46 +121,46 @@ struct Group {
 
 /// The fixtures of one request key, found by [`Index::find`].
 #[derive(Debug, Clone, Copy)]
-pub struct Found<'a> {
+pub(crate) struct Found<'a> {
     group: &'a Group,
 }
 
 impl<'a> Found<'a> {
     /// The first fixture of the sequence, without advancing it.
-    pub fn first(&self) -> &'a Prepared {
+    pub(crate) fn first(&self) -> &'a Prepared {
         &self.group.entries[0]
     }
 
     /// The model's validation of every request body with this key (see
     /// [`mod@crate::contract::validate`]); `None` when the recorded body is not JSON.
-    pub fn validation(&self) -> Option<&'a Validation> {
+    pub(crate) fn validation(&self) -> Option<&'a Validation> {
         self.group.validation.as_ref()
     }
 
     /// The operation this group's target names, if it names one of the model.
-    pub fn operation(&self) -> Option<&'static Operation> {
+    pub(crate) fn operation(&self) -> Option<&'static Operation> {
         self.group.operation
     }
 
     /// Where the group's request holds what recording replaced, if anywhere:
     /// such a group matches by binding ([`crate::replay::bind`]).
-    pub fn slots(&self) -> Option<&'a Slots> {
+    pub(crate) fn slots(&self) -> Option<&'a Slots> {
         self.group.entries[0].slots.as_deref()
     }
 
     /// Whether the group's request is literal: it holds no pseudonym nor
     /// placeholder, and matches only requests with its very key.
-    pub fn is_literal(&self) -> bool {
+    pub(crate) fn is_literal(&self) -> bool {
         !self.group.slotted
     }
 
     /// Whether `self` and `other` are the same group.
-    pub fn same(&self, other: &Found<'_>) -> bool {
+    pub(crate) fn same(&self, other: &Found<'_>) -> bool {
         std::ptr::eq(self.group, other.group)
     }
 
     /// The fixture to answer with; advances the sequence.
-    pub fn take(&self) -> Lookup<'a> {
+    pub(crate) fn take(&self) -> Lookup<'a> {
         let group = self.group;
         let len = group.entries.len();
         if len == 1 {
@@ -193,7 +194,7 @@ impl<'a> Found<'a> {
 /// What a lookup found: fixtures borrowed from the index (a reference count
 /// every request changed would be one more cache line passed between cores).
 #[derive(Debug, Clone, Copy)]
-pub enum Lookup<'a> {
+pub(crate) enum Lookup<'a> {
     /// A fixture; `position` is 1-based within its sequence of `len`.
     Hit {
         prepared: &'a Prepared,
@@ -479,7 +480,7 @@ impl Index {
     /// try them: `first` (the group found by the exact lookups, if it has
     /// slots) first, then recording order. Empty when no group with slots
     /// has this target, without looking at the body.
-    pub fn candidates<'a>(
+    pub(crate) fn candidates<'a>(
         &'a self,
         method: &str,
         path: &str,
@@ -513,7 +514,7 @@ impl Index {
     }
 
     /// The fixtures recorded for a request key, if any.
-    pub fn find(&self, key: &RequestKey) -> Option<Found<'_>> {
+    pub(crate) fn find(&self, key: &RequestKey) -> Option<Found<'_>> {
         self.by_key.get(key).map(|&at| self.found(at))
     }
 
@@ -522,7 +523,7 @@ impl Index {
     /// target; and that body's value, which is what parsing the request's body
     /// would give. `None` does not mean there is no match: try
     /// [`Index::find_value`] with the parsed body.
-    pub fn find_sent(
+    pub(crate) fn find_sent(
         &self,
         method: &str,
         path: &str,
@@ -539,7 +540,7 @@ impl Index {
     /// building the key. `None` when no recorded body equals this one, which
     /// does not mean there is no match: `1.0` and `1` are different values with
     /// one canonical form, for one; ask [`Index::find`] then.
-    pub fn find_value(
+    pub(crate) fn find_value(
         &self,
         method: &str,
         path: &str,
@@ -556,16 +557,6 @@ impl Index {
         }
     }
 
-    /// Finds the fixture for a request and advances its sequence.
-    pub fn lookup(&self, key: &RequestKey) -> Lookup<'_> {
-        self.find(key).map_or(Lookup::Miss, |found| found.take())
-    }
-
-    /// The first fixture with this key, without advancing its sequence.
-    pub fn peek(&self, key: &RequestKey) -> Option<&Prepared> {
-        self.find(key).map(|found| found.first())
-    }
-
     /// Rewinds every sequence to its first response, added fixtures' too.
     pub fn reset(&self) {
         for g in &self.groups {
@@ -579,7 +570,7 @@ impl Index {
     /// Every fixture: those loaded at start-up in load order, then those added
     /// since, in the order they were first added. Each one's place here is its
     /// [`Prepared::number`].
-    pub fn fixtures(&self) -> Cow<'_, [Arc<Prepared>]> {
+    pub(crate) fn fixtures(&self) -> Cow<'_, [Arc<Prepared>]> {
         match self.added() {
             None => Cow::Borrowed(&self.all),
             Some(added) => Cow::Owned(self.all.iter().chain(&added.index.all).cloned().collect()),

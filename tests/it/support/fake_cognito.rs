@@ -13,7 +13,7 @@
 //!   `InvalidParameterException` with AWS's validation message (from
 //!   `tapedeck::contract::validate`); `ResourceNotFoundException` "User pool X
 //!   does not exist." / "Device does not exist."; `UserNotFoundException`;
-//! - SigV4, checked with `tapedeck::replay::sigv4::verify_signature` against
+//! - SigV4, checked with `tapedeck::sigv4::verify_signature` against
 //!   [`ACCESS_KEY_ID`] / [`SECRET_ACCESS_KEY`] on every operation but
 //!   ConfirmDevice (token-authorised): unsigned → `MissingAuthenticationTokenException`,
 //!   unknown key → `UnrecognizedClientException`, anything else wrong →
@@ -41,8 +41,8 @@ use num_bigint::BigUint;
 use serde_json::{json, Value};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use tapedeck::contract::validate::validate;
-use tapedeck::replay::sigv4;
+use tapedeck::contract::validate;
+use tapedeck::sigv4;
 
 /// The region the fake pretends to be in.
 pub const REGION: &str = "us-east-1";
@@ -66,8 +66,8 @@ pub fn credentials() -> aws_credential_types::Credentials {
 }
 
 /// A signer with the fake's credentials.
-pub fn signer() -> tapedeck::net::credentials::Signer {
-    tapedeck::net::credentials::Signer::fixed(credentials())
+pub fn signer() -> tapedeck::net::Signer {
+    tapedeck::net::Signer::fixed(credentials())
 }
 
 // ---------------------------------------------------------------------------
@@ -395,8 +395,7 @@ impl Respond for Responder {
                 content_type,
                 body,
             }) => {
-                let error_type =
-                    tapedeck::contract::awsjson::error_type(&body, None).map(|t| t.name);
+                let error_type = tapedeck::contract::error_type(&body, None).map(|t| t.name);
                 Answer {
                     status,
                     content_type,
@@ -687,9 +686,30 @@ fn admin_initiate_auth(st: &mut State, body: &Value) -> Answer {
     ok(json!({ "ChallengeParameters": {}, "AuthenticationResult": result }))
 }
 
-/// The RFC 5054 3072-bit prime, which a verifier must be below.
+/// The RFC 5054 3072-bit prime, which a verifier must be below, as RFC 5054
+/// appendix A writes it (the fake's own copy: the one in tapedeck's SRP code
+/// is not public).
+const N_HEX: &str = concat!(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1",
+    "29024E088A67CC74020BBEA63B139B22514A08798E3404DD",
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245",
+    "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED",
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3D",
+    "C2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F",
+    "83655D23DCA3AD961C62F356208552BB9ED529077096966D",
+    "670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B",
+    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9",
+    "DE2BCBF6955817183995497CEA956AE515D2261898FA0510",
+    "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64",
+    "ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7",
+    "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6B",
+    "F12FFA06D98A0864D87602733EC86A64521F2B18177B200C",
+    "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB31",
+    "43DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF",
+);
+
 fn group_prime() -> BigUint {
-    BigUint::parse_bytes(tapedeck::scenario::srp::N_HEX.as_bytes(), 16).expect("N parses")
+    BigUint::parse_bytes(N_HEX.as_bytes(), 16).expect("N parses")
 }
 
 fn confirm_device(st: &mut State, body: &Value) -> Answer {

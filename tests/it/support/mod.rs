@@ -18,31 +18,27 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
-use tapedeck::fixture::set::SequenceEnd;
-use tapedeck::fixture::store::{self, LoadedFixture};
+use tapedeck::fixture::SequenceEnd;
+use tapedeck::fixture::{self, LoadedFixture};
 use tapedeck::net::{self, Limits};
-use tapedeck::replay::{run, Index, Replay, Settings};
+use tapedeck::replay::{self, Index, Replay, Running, Settings};
 
 pub const TARGET: &str = "AWSCognitoIdentityProviderService.AdminForgetDevice";
 pub const CT: &str = "application/x-amz-json-1.1";
 
 /// The embedded reference set.
 pub fn reference() -> Vec<LoadedFixture> {
-    store::load_embedded("reference").expect("embedded reference set loads")
+    fixture::load_embedded("reference").expect("embedded reference set loads")
 }
 
 /// Starts a replay server on 127.0.0.1 with a random port.
-pub async fn start(
-    fixtures: Vec<LoadedFixture>,
-    end: SequenceEnd,
-    settings: Settings,
-) -> run::Running {
+pub async fn start(fixtures: Vec<LoadedFixture>, end: SequenceEnd, settings: Settings) -> Running {
     let index = Index::build(fixtures, |_| end).expect("index builds");
     let replay = Arc::new(Replay::new(index, settings));
     let listener = net::bind("127.0.0.1:0".parse().unwrap(), false)
         .await
         .unwrap();
-    run::start(listener, replay, Limits::default(), std::future::pending()).unwrap()
+    replay::start(listener, replay, Limits::default(), std::future::pending()).unwrap()
 }
 
 /// A response, read whole.
@@ -126,7 +122,7 @@ pub async fn admin(client: &HttpClient, url: &str, route: &str) -> Value {
 /// Asserts that the fixtures in `dir` lint clean, listing every problem, and
 /// hands back the report.
 pub fn assert_lints_clean(dir: &std::path::Path) -> tapedeck::lint::Report {
-    let report = tapedeck::lint::lint(store::read_path(dir).expect("fixture directory readable"));
+    let report = tapedeck::lint::lint(fixture::read_path(dir).expect("fixture directory readable"));
     let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
     assert!(
         report.is_clean(),

@@ -39,10 +39,7 @@ pub fn policy_of(
     forced: Option<SequenceEnd>,
 ) -> EndPolicy {
     if let Some(end) = forced {
-        return EndPolicy {
-            end,
-            from: format!("--sequence-end is '{}'", end_name(end)).into(),
-        };
+        return EndPolicy::forced(end, "--sequence-end");
     }
     policies
         .iter()
@@ -50,30 +47,9 @@ pub fn policy_of(
         .map_or_else(|| SequenceEnd::RepeatLast.into(), |(_, p)| p.clone())
 }
 
-fn end_name(end: SequenceEnd) -> &'static str {
-    match end {
-        SequenceEnd::RepeatLast => "repeat-last",
-        SequenceEnd::Error => "error",
-    }
-}
-
 /// The policy a set declares, and where.
 pub fn declared_policy(set: &SetOrigin) -> anyhow::Result<EndPolicy> {
-    let end = fixture::set_config(set)
-        .context("cannot load fixtures")?
-        .sequence_end;
-    let from = match fixture::set_file(set) {
-        Some(file) => format!("{file} sets sequence_end to '{}'", end_name(end)),
-        None => format!(
-            "{set} has no {}, so sequence_end is '{}'",
-            fixture::SET_FILE,
-            end_name(end)
-        ),
-    };
-    Ok(EndPolicy {
-        end,
-        from: from.into(),
-    })
+    EndPolicy::declared(set).context("cannot load fixtures")
 }
 
 /// Whether a source that holds no fixture is accepted.

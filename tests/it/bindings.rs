@@ -11,8 +11,9 @@ use std::path::Path;
 use serde_json::{json, Value};
 use tapedeck::fixture::sensitive::placeholder::JWT;
 use tapedeck::fixture::sensitive::{placeholder, pseudonym};
-use tapedeck::fixture::{self, SequenceEnd};
+use tapedeck::fixture::SequenceEnd;
 use tapedeck::replay::Settings;
+use tapedeck::ReplayServer;
 
 use crate::support::*;
 
@@ -185,9 +186,12 @@ fn two_users(dir: &Path) {
     }
 }
 
-async fn serve(dir: &Path) -> tapedeck::replay::Running {
-    let fixtures = fixture::load_path(dir).expect("the set loads");
-    start(fixtures, SequenceEnd::RepeatLast, Settings::default()).await
+async fn serve(dir: &Path) -> ReplayServer {
+    ReplayServer::builder()
+        .fixtures(dir)
+        .start()
+        .await
+        .expect("the set loads")
 }
 
 fn create(name: &str, email: &str, password: &str) -> Value {
@@ -220,7 +224,7 @@ async fn two_users_in_one_session_each_find_their_own_fixtures() {
     let dir = tempfile::tempdir().unwrap();
     two_users(dir.path());
     let server = serve(dir.path()).await;
-    let (http, url) = (client(), server.url());
+    let (http, url) = (client(), server.uri().to_owned());
 
     // This run's users have other names, e-mail addresses and passwords than
     // the recording's; they are created in the same order.
@@ -336,7 +340,7 @@ async fn a_value_bound_elsewhere_misses_with_a_near_miss_that_explains_the_bindi
     let dir = tempfile::tempdir().unwrap();
     two_users(dir.path());
     let server = serve(dir.path()).await;
-    let (http, url) = (client(), server.url());
+    let (http, url) = (client(), server.uri().to_owned());
     assert_eq!(
         call(
             &http,
@@ -418,7 +422,7 @@ async fn one_value_cannot_stand_for_two_pseudonyms() {
     let dir = tempfile::tempdir().unwrap();
     two_users(dir.path());
     let server = serve(dir.path()).await;
-    let (http, url) = (client(), server.url());
+    let (http, url) = (client(), server.uri().to_owned());
     // carol takes alice's place; bob's AdminGetUser then cannot be carol's.
     assert_eq!(
         call(&http, &url, "AdminGetUser", &get("carol"))
@@ -512,7 +516,7 @@ async fn placeholders_match_any_secret_and_bound_values_come_back_in_headers_too
         json!({ "x-amzn-errortype": "UsernameExistsException:", "x-amzn-errormessage": exists }),
     );
     let server = serve(dir.path()).await;
-    let (http, url) = (client(), server.url());
+    let (http, url) = (client(), server.uri().to_owned());
     let sign_in = |password: &str| {
         json!({
             "UserPoolId": POOL,
@@ -558,8 +562,8 @@ async fn placeholders_match_any_secret_and_bound_values_come_back_in_headers_too
 
 #[tokio::test]
 async fn literal_values_stay_literal_and_the_reference_set_is_served_as_before() {
-    let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
-    let (http, url) = (client(), server.url());
+    let server = ReplayServer::start().await;
+    let (http, url) = (client(), server.uri().to_owned());
     const GHOST: &str = r#"{"UserPoolId": "us-east-1_TapeDeck1", "Username": "tapedeck-ghost", "DeviceKey": "us-east-1_0a1b2c3d-0000-4000-8000-000000000001"}"#;
     assert_eq!(forget(&http, &url, GHOST).await.status, 400);
     // An authored username is not a pseudonym: nothing else matches it, not
@@ -615,7 +619,7 @@ async fn a_run_that_records_serves_its_new_fixture_to_the_same_values() {
         serve_recorded: Some(SequenceEnd::RepeatLast.into()),
         ..Settings::default()
     };
-    let server = start(Vec::new(), SequenceEnd::RepeatLast, settings).await;
+    let server = assemble(Vec::new(), settings).await;
     let (http, url) = (client(), server.url());
     let answer = call(&http, &url, "AdminGetUser", &get("carol")).await;
     assert_eq!(answer.json()["Username"], "carol");

@@ -31,10 +31,10 @@ use tapedeck::fixture::{self, LoadedFixture};
 use tapedeck::net::Signer;
 use tapedeck::net::{Auth as CallAuth, Client};
 use tapedeck::net::{Timeouts, Upstream};
-use tapedeck::replay::Settings;
 use tapedeck::scenario::catalog::{self, Auth, Provokable, Scenario, CATALOG};
 use tapedeck::scenario::{capture, CaptureConfig, Coverage, Row};
 use tapedeck::scenario::{Provisioner, StepError};
+use tapedeck::ReplayServer;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tapedeck");
 /// Upper bound for one whole capture against the fake.
@@ -389,7 +389,12 @@ async fn capture_observes_every_provokable_scenario_and_cleans_up() {
     );
 
     // They replay: each request, in catalog order, gets the recorded answer.
-    let server = support::start(loaded.clone(), SequenceEnd::Error, Settings::default()).await;
+    let server = ReplayServer::builder()
+        .fixtures(&out)
+        .sequence_end(SequenceEnd::Error)
+        .start()
+        .await
+        .unwrap();
     let http = support::client();
     for s in provokable() {
         let f = &loaded
@@ -398,7 +403,7 @@ async fn capture_observes_every_provokable_scenario_and_cleans_up() {
             .unwrap()
             .fixture;
         let body = f.request.body.bytes().unwrap().into_owned();
-        let got = support::forget(&http, &server.url(), std::str::from_utf8(&body).unwrap()).await;
+        let got = support::forget(&http, server.uri(), std::str::from_utf8(&body).unwrap()).await;
         assert_eq!(got.status.as_u16(), f.response.status, "{}", s.id);
         assert_eq!(
             got.body,
@@ -407,7 +412,6 @@ async fn capture_observes_every_provokable_scenario_and_cleans_up() {
             s.id
         );
     }
-    server.stop().await;
 
     insta::assert_snapshot!("coverage-table", redacted(&table));
 }

@@ -46,12 +46,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::support::{CT, TARGET};
 use tapedeck::fixture::redact::RedactConfig;
 use tapedeck::fixture::to_canonical_string;
-use tapedeck::fixture::SequenceEnd;
 use tapedeck::fixture::{self, parse_fixture};
 use tapedeck::net::Limits;
 use tapedeck::net::{Timeouts, Upstream};
 use tapedeck::record::{Proxy, Recorder, RecorderConfig, Signing};
-use tapedeck::replay::Settings;
+use tapedeck::ReplayServer;
 
 const POOL: &str = "us-east-1_TapeDeck1";
 const DEVICE: &str = "us-east-1_0a1b2c3d-0000-4000-8000-000000000001";
@@ -813,13 +812,8 @@ async fn smuggling_content_length_with_chunked_is_read_as_chunked_and_the_connec
     // that processes such a message must close the connection after it.
     // hyper does exactly that, so the bytes after the chunked body are never
     // read as a request, whichever header comes first.
-    let server = support::start(
-        support::reference(),
-        SequenceEnd::RepeatLast,
-        Settings::default(),
-    )
-    .await;
-    let addr = server.addr;
+    let server = ReplayServer::start().await;
+    let addr = *server.address();
     let hidden = hidden_request();
     for framing in [
         format!(
@@ -844,20 +838,15 @@ async fn smuggling_content_length_with_chunked_is_read_as_chunked_and_the_connec
         // The one request had an empty (chunked) body: not the ghost user.
         assert!(!text.contains("UserNotFoundException"), "{text}");
     }
-    let journal = support::admin(&support::client(), &server.url(), "journal").await;
+    let journal = support::admin(&support::client(), server.uri(), "journal").await;
     let n = journal["entries"].as_array().map_or(0, Vec::len);
     assert_eq!(n, 2, "one request per connection, no hidden one: {journal}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smuggling_ambiguous_framing_is_refused_with_400() {
-    let server = support::start(
-        support::reference(),
-        SequenceEnd::RepeatLast,
-        Settings::default(),
-    )
-    .await;
-    let addr = server.addr;
+    let server = ReplayServer::start().await;
+    let addr = *server.address();
     let body = body_for("tapedeck-ghost");
     let n = body.len();
     let cases: Vec<(&str, Vec<u8>)> = vec![
@@ -1035,17 +1024,12 @@ async fn smuggling_through_the_proxy_is_reframed_for_the_upstream() {
 /// either side is long (e.g. over 256 characters, rank by length difference).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_one_mebibyte_unmatched_value_is_answered_within_two_seconds() {
-    let server = support::start(
-        support::reference(),
-        SequenceEnd::RepeatLast,
-        Settings::default(),
-    )
-    .await;
+    let server = ReplayServer::start().await;
     let huge = "u".repeat(tapedeck::net::MAX_BODY - 200);
     let started = std::time::Instant::now();
     let answer = bounded(support::forget(
         &support::client(),
-        &server.url(),
+        server.uri(),
         &body_for(&huge),
     ))
     .await;

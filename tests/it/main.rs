@@ -6,8 +6,8 @@
 //! modules live in `support`. Snapshots are in `snapshots/`, named
 //! `it__<module>__<name>.snap`.
 
-// Helpers: an in-process replay server, an HTTP client, the `tapedeck` binary as
-// a process, a stateful fake Cognito, the proptest settings.
+// Helpers: fixtures in a directory for a ReplayServer, an HTTP client, the
+// `tapedeck` binary as a process, a stateful fake Cognito, the proptest settings.
 mod support;
 
 // Fixtures on disk: the bundled corpus and its JSON Schema.
@@ -40,6 +40,8 @@ mod prop_contract;
 
 // The replay server in process: answers, sequences, near misses, admin API, load.
 mod replay;
+// `tapedeck::ReplayServer` as a Rust test uses it: each method, the builder, strict drops.
+mod replay_server;
 // Replay's contract checks per operation: validation, authtype, unknown targets, error types.
 mod replay_operations;
 // `tapedeck replay` as a process: start line, reports, exit codes, binds.

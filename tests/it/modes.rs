@@ -63,7 +63,7 @@ async fn new_episodes_serves_what_it_recorded_in_the_same_run() {
         serve_recorded: Some(SequenceEnd::RepeatLast.into()),
         ..Settings::default()
     };
-    let server = start(reference(), SequenceEnd::RepeatLast, settings).await;
+    let server = assemble(reference(), settings).await;
     let http = client();
     let url = server.url();
 
@@ -142,7 +142,7 @@ async fn without_serve_recorded_every_miss_is_forwarded_again() {
         on_miss: Some(Arc::new(proxy(&upstream, out.path()))),
         ..Settings::default()
     };
-    let server = start(reference(), SequenceEnd::RepeatLast, settings).await;
+    let server = assemble(reference(), settings).await;
     let http = client();
     for _ in 0..2 {
         let answer = forget(&http, &server.url(), &newcomer()).await;
@@ -166,7 +166,7 @@ async fn forward_all_forwards_what_the_fixtures_would_answer() {
         forward_all: true,
         ..Settings::default()
     };
-    let server = start(reference(), SequenceEnd::RepeatLast, settings).await;
+    let server = assemble(reference(), settings).await;
     let http = client();
     // The reference set answers the ghost with UserNotFoundException; the
     // upstream says 200, and that is what the client gets, twice.

@@ -16,12 +16,11 @@ use tapedeck::contract::model::{self, Operation};
 use tapedeck::fixture::redact::{redact, RedactConfig};
 use tapedeck::fixture::sensitive::{is_inert, leaves, recognise, Class, Side, Spot};
 use tapedeck::fixture::{
-    Body, Compare, Fixture, HeaderValue, Headers, LoadedFixture, Provenance, Request, Response,
-    SequenceEnd, SetOrigin, CURRENT_VERSION,
+    Body, Compare, Fixture, HeaderValue, Headers, Provenance, Request, Response, CURRENT_VERSION,
 };
-use tapedeck::replay::Settings;
+use tapedeck::ReplayServer;
 
-use crate::support::{bodies, proptest_config, start, CT};
+use crate::support::{bodies, fixtures_dir, proptest_config, CT};
 
 fn sensitive_operations() -> Vec<&'static Operation> {
     model::get()
@@ -125,24 +124,23 @@ fn replay(fixture: Fixture, op: &Operation, request: &Value) -> (Value, Value) {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let loaded = LoadedFixture {
-            origin: "exchange.json".into(),
-            set: SetOrigin::Dir("prop".into()),
-            text: String::new(),
-            fixture,
-        };
-        let server = start(vec![loaded], SequenceEnd::RepeatLast, Settings::default()).await;
+        let dir = fixtures_dir([&fixture]);
+        let server = ReplayServer::builder()
+            .fixtures(dir.path())
+            .start()
+            .await
+            .unwrap();
         let http = crate::support::client();
         let answer = crate::support::send(
             &http,
-            &server.url(),
+            server.uri(),
             "POST",
             "/",
             &[("content-type", CT), ("x-amz-target", &op.target)],
             serde_json::to_vec(request).unwrap(),
         )
         .await;
-        let journal = crate::support::admin(&http, &server.url(), "journal").await;
+        let journal = crate::support::admin(&http, server.uri(), "journal").await;
         let body = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
         (journal["entries"][0].clone(), body)
     })

@@ -2,16 +2,16 @@
 //! near misses, bad input, contract checks, the admin API, and load.
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::support::*;
 use rstest::rstest;
 use serde_json::{json, Value};
 use tapedeck::fixture;
 use tapedeck::fixture::SequenceEnd;
-use tapedeck::replay::Settings;
 use tapedeck::replay::VOLATILE_HEADERS;
-use tapedeck::sigv4::{self, Credentials};
+use tapedeck::sigv4::Credentials;
+use tapedeck::ReplayServer;
 
 const FORGET: &str = r#"{"UserPoolId": "us-east-1_TapeDeck1", "Username": "tapedeck-user", "DeviceKey": "us-east-1_0a1b2c3d-0000-4000-8000-000000000001"}"#;
 
@@ -24,7 +24,7 @@ async fn each_reference_fixture_round_trips_byte_exact(
 ) {
     let loaded = fixture::load_path(&path).unwrap().remove(0);
     let fx = loaded.fixture.clone();
-    let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
+    let server = ReplayServer::start().await;
     let http = client();
     let body = fx.request.body.bytes().unwrap().into_owned();
     let mut headers: Vec<(&str, &str)> = fx
@@ -39,7 +39,7 @@ async fn each_reference_fixture_round_trips_byte_exact(
         answer = Some(
             send(
                 &http,
-                &server.url(),
+                server.uri(),
                 &fx.request.method,
                 &fx.request.path,
                 &headers,
@@ -76,7 +76,7 @@ async fn each_reference_fixture_round_trips_byte_exact(
         Some(answer.body.len().to_string().as_str())
     );
     assert!(answer.header("date").is_some());
-    let journal = admin(&http, &server.url(), "journal").await;
+    let journal = admin(&http, server.uri(), "journal").await;
     let last = journal["entries"]
         .as_array()
         .unwrap()
@@ -84,28 +84,27 @@ async fn each_reference_fixture_round_trips_byte_exact(
         .unwrap()
         .clone();
     assert_eq!(last["fixture"], json!(fx.id));
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn request_ids_are_fresh_per_response() {
-    let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
+    let server = ReplayServer::start().await;
     let http = client();
     let ghost = FORGET.replace("tapedeck-user", "tapedeck-ghost");
-    let a = forget(&http, &server.url(), &ghost).await;
-    let b = forget(&http, &server.url(), &ghost).await;
+    let a = forget(&http, server.uri(), &ghost).await;
+    let b = forget(&http, server.uri(), &ghost).await;
     assert_eq!(a.body, b.body);
     assert_ne!(a.header("x-amzn-requestid"), b.header("x-amzn-requestid"));
 }
 
 #[tokio::test]
 async fn matching_ignores_key_order_whitespace_escapes_and_other_headers() {
-    let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
+    let server = ReplayServer::start().await;
     let http = client();
     let reordered = "{\n \"DeviceKey\":\"us-east-1_0a1b2c3d-0000-4000-8000-000000000001\",\"Username\" : \"tapedeck-\\u0067host\",\"UserPoolId\":\"us-east-1_TapeDeck1\"}";
     let answer = send(
         &http,
-        &server.url(),
+        server.uri(),
         "POST",
         "/",
         &[
@@ -124,9 +123,9 @@ async fn matching_ignores_key_order_whitespace_escapes_and_other_headers() {
 
 #[tokio::test]
 async fn sequences_replay_in_order_then_repeat_the_last_and_reset_rewinds() {
-    let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
+    let server = ReplayServer::start().await;
     let http = client();
-    let url = server.url();
+    let url = server.uri().to_owned();
     let statuses = |answers: &[Answer]| {
         answers
             .iter()
@@ -171,9 +170,13 @@ async fn sequences_replay_in_order_then_repeat_the_last_and_reset_rewinds() {
 
 #[tokio::test]
 async fn sequence_end_error_reports_exhaustion() {
-    let server = start(reference(), SequenceEnd::Error, Settings::default()).await;
+    let server = ReplayServer::builder()
+        .sequence_end(SequenceEnd::Error)
+        .start()
+        .await
+        .unwrap();
     let http = client();
-    let url = server.url();
+    let url = server.uri().to_owned();
     assert_eq!(forget(&http, &url, FORGET).await.status, 200);
     assert_eq!(forget(&http, &url, FORGET).await.status, 400);
     let third = forget(&http, &url, FORGET).await;
@@ -187,14 +190,14 @@ async fn sequence_end_error_reports_exhaustion() {
 
 #[tokio::test]
 async fn a_miss_lists_the_nearest_fixtures_with_a_field_diff() {
-    let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
+    let server = ReplayServer::start().await;
     let http = client();
     let body = FORGET.replace("tapedeck-user", "tapedeck-ghosty");
-    let answer = forget(&http, &server.url(), &body).await;
+    let answer = forget(&http, server.uri(), &body).await;
     assert_eq!(answer.status, 404);
     assert_eq!(answer.header("x-tapedeck-error"), Some("no-match"));
     insta::assert_json_snapshot!("near-miss-body", answer.json());
-    let journal = admin(&http, &server.url(), "journal").await;
+    let journal = admin(&http, server.uri(), "journal").await;
     assert_eq!(journal["entries"][0]["outcome"], "unmatched");
     assert_eq!(
         journal["entries"][0]["near_misses"][0]["fixture"],
@@ -204,11 +207,11 @@ async fn a_miss_lists_the_nearest_fixtures_with_a_field_diff() {
 
 #[tokio::test]
 async fn a_wrong_target_ranks_behind_matching_targets_and_is_diffed() {
-    let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
+    let server = ReplayServer::start().await;
     let http = client();
     let answer = send(
         &http,
-        &server.url(),
+        server.uri(),
         "POST",
         "/",
         &[
@@ -225,7 +228,7 @@ async fn a_wrong_target_ranks_behind_matching_targets_and_is_diffed() {
     let near = &answer.json()["near_misses"][0];
     assert_eq!(near["target_matches"], false);
     assert_eq!(near["diff"][0]["field"], "x-amz-target");
-    let journal = admin(&http, &server.url(), "journal").await;
+    let journal = admin(&http, server.uri(), "journal").await;
     let violations = journal["entries"][0]["violations"].as_array().unwrap();
     let unknown = violations
         .iter()
@@ -257,27 +260,27 @@ async fn non_awsjson_requests_get_a_precise_error(
     #[case] status: u16,
     #[case] kind: &str,
 ) {
-    let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
+    let server = ReplayServer::start().await;
     let http = client();
-    let answer = send(&http, &server.url(), "POST", "/", headers, body.to_owned()).await;
+    let answer = send(&http, server.uri(), "POST", "/", headers, body.to_owned()).await;
     assert_eq!(answer.status.as_u16(), status);
     assert_eq!(answer.header("x-tapedeck-error"), Some(kind));
     assert_eq!(answer.json()["kind"], kind);
-    let journal = admin(&http, &server.url(), "journal").await;
+    let journal = admin(&http, server.uri(), "journal").await;
     assert_eq!(journal["entries"][0]["outcome"], "rejected");
     assert_eq!(journal["entries"][0]["kind"], kind);
 }
 
 #[tokio::test]
 async fn bodies_over_one_mebibyte_get_413() {
-    let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
+    let server = ReplayServer::start().await;
     let http = client();
     let big = format!("{{\"Username\": \"{}\"}}", "a".repeat(1024 * 1024));
-    let answer = forget(&http, &server.url(), &big).await;
+    let answer = forget(&http, server.uri(), &big).await;
     assert_eq!(answer.status, 413);
     assert_eq!(answer.header("x-tapedeck-error"), Some("body-too-large"));
     // The journal says why, as for the other rejections.
-    let journal = admin(&http, &server.url(), "journal").await;
+    let journal = admin(&http, server.uri(), "journal").await;
     assert_eq!(journal["entries"][0]["outcome"], "rejected");
     assert_eq!(journal["entries"][0]["kind"], "body-too-large");
     assert_eq!(
@@ -288,14 +291,14 @@ async fn bodies_over_one_mebibyte_get_413() {
     // Exactly at the limit is read (and then simply does not match).
     let at_limit = format!("{{\"U\":\"{}\"}}", "a".repeat(1024 * 1024 - 8));
     assert_eq!(at_limit.len(), 1024 * 1024);
-    assert_eq!(forget(&http, &server.url(), &at_limit).await.status, 404);
+    assert_eq!(forget(&http, server.uri(), &at_limit).await.status, 404);
 }
 
 #[tokio::test]
 async fn invalid_requests_are_violations_unless_the_fixture_records_them() {
-    let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
+    let server = ReplayServer::start().await;
     let http = client();
-    let url = server.url();
+    let url = server.uri().to_owned();
     // Recorded on purpose: malformed-device-key expects exactly this violation.
     let malformed = FORGET.replace(
         "us-east-1_0a1b2c3d-0000-4000-8000-000000000001",
@@ -339,49 +342,19 @@ async fn invalid_requests_are_violations_unless_the_fixture_records_them() {
     );
 }
 
-fn signed_headers(url: &str, body: &str, secret: &str) -> Vec<(String, String)> {
-    let uri: http::Uri = format!("{url}/").parse().unwrap();
-    let mut headers = http::HeaderMap::new();
-    headers.insert("content-type", CT.parse().unwrap());
-    headers.insert("x-amz-target", TARGET.parse().unwrap());
-    headers.insert("host", uri.authority().unwrap().as_str().parse().unwrap());
-    let creds =
-        aws_credential_types::Credentials::new("AKIDTAPEDECKTEST", secret, None, None, "test");
-    let signed = sigv4::sign_headers(
-        "POST",
-        &uri,
-        &headers,
-        body.as_bytes(),
-        "us-east-1",
-        SystemTime::now(),
-        &creds,
-    )
-    .unwrap();
-    let mut out: Vec<(String, String)> = vec![
-        ("content-type".into(), CT.into()),
-        ("x-amz-target".into(), TARGET.into()),
-    ];
-    out.extend(
-        signed
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned())),
-    );
-    out
-}
-
 #[tokio::test]
 async fn verify_signature_accepts_a_correct_client_and_flags_a_wrong_one() {
-    let settings = Settings {
-        verify: Some(
+    let server = ReplayServer::builder()
+        .verify_signature(
             "AKIDTAPEDECKTEST:test-secret-key"
                 .parse::<Credentials>()
                 .unwrap(),
-        ),
-        ..Settings::default()
-    };
-    let server = start(reference(), SequenceEnd::RepeatLast, settings).await;
+        )
+        .start()
+        .await
+        .unwrap();
     let http = client();
-    let url = server.url();
+    let url = server.uri().to_owned();
     let ghost = FORGET.replace("tapedeck-user", "tapedeck-ghost");
     for secret in ["test-secret-key", "wrong-secret-key"] {
         let headers = signed_headers(&url, &ghost, secret);
@@ -408,9 +381,9 @@ async fn verify_signature_accepts_a_correct_client_and_flags_a_wrong_one() {
 
 #[tokio::test]
 async fn admin_api_lists_fixtures_and_explains_unknown_routes() {
-    let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
+    let server = ReplayServer::start().await;
     let http = client();
-    let url = server.url();
+    let url = server.uri().to_owned();
     let health = admin(&http, &url, "health").await;
     assert_eq!(
         health,
@@ -460,11 +433,15 @@ fn big_corpus(n: usize) -> (tempfile::TempDir, Vec<tapedeck::fixture::LoadedFixt
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_requests_against_ten_thousand_fixtures_all_match() {
-    let (_dir, corpus) = big_corpus(10_000);
+    let (dir, corpus) = big_corpus(10_000);
     assert_eq!(corpus.len(), 10_000);
-    let server = start(corpus, SequenceEnd::RepeatLast, Settings::default()).await;
+    let server = ReplayServer::builder()
+        .fixtures(dir.path())
+        .start()
+        .await
+        .unwrap();
     let http = client();
-    let url = server.url();
+    let url = server.uri().to_owned();
     let mut tasks = Vec::new();
     for k in 0..1000usize {
         let (http, url) = (http.clone(), url.clone());
@@ -501,12 +478,12 @@ async fn a_thousand_concurrent_requests_against_ten_thousand_fixtures_all_match(
 #[case::escaped(r#"{"UserPoolId":"us-east-1_TapeDeck1","Username":"\u0074apedeck-ghost","DeviceKey":"us-east-1_0a1b2c3d-0000-4000-8000-000000000001"}"#)]
 #[tokio::test]
 async fn a_recorded_body_matches_however_it_is_spelled(#[case] body: &str) {
-    let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
+    let server = ReplayServer::start().await;
     let http = client();
-    let answer = forget(&http, &server.url(), body).await;
+    let answer = forget(&http, server.uri(), body).await;
     assert_eq!(answer.status, 400, "{:?}", answer.body);
     assert_eq!(answer.json()["__type"], "UserNotFoundException");
-    let journal = admin(&http, &server.url(), "journal").await;
+    let journal = admin(&http, server.uri(), "journal").await;
     assert_eq!(
         journal["entries"][0]["fixture"], "unknown-user",
         "{journal}"
@@ -518,8 +495,8 @@ async fn a_recorded_body_matches_however_it_is_spelled(#[case] body: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_in_several_chunks_is_read_whole() {
     use std::io::{Read as _, Write as _};
-    let server = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
-    let addr = server.addr;
+    let server = ReplayServer::start().await;
+    let addr = *server.address();
     let body = r#"{"UserPoolId": "us-east-1_TapeDeck1", "Username": "tapedeck-ghost", "DeviceKey": "us-east-1_0a1b2c3d-0000-4000-8000-000000000001"}"#;
     let text = tokio::task::spawn_blocking(move || {
         let mut s = std::net::TcpStream::connect(addr).unwrap();
@@ -560,9 +537,14 @@ async fn the_error_message_header_is_served_byte_for_byte() {
         "x-amzn-errormessage".into(),
         tapedeck::fixture::HeaderValue::One(message.into()),
     );
-    let server = start(vec![loaded], SequenceEnd::RepeatLast, Settings::default()).await;
+    let dir = fixtures_dir([&loaded.fixture]);
+    let server = ReplayServer::builder()
+        .fixtures(dir.path())
+        .start()
+        .await
+        .unwrap();
     let ghost = FORGET.replace("tapedeck-user", "tapedeck-ghost");
-    let answer = forget(&client(), &server.url(), &ghost).await;
+    let answer = forget(&client(), server.uri(), &ghost).await;
     let got: Vec<&[u8]> = answer
         .headers
         .get_all("x-amzn-errormessage")
@@ -572,7 +554,7 @@ async fn the_error_message_header_is_served_byte_for_byte() {
     assert_eq!(got, [message.as_bytes()]);
 
     // Every reference error fixture sends it, equal to the body's message.
-    let server2 = start(reference(), SequenceEnd::RepeatLast, Settings::default()).await;
+    let server2 = ReplayServer::start().await;
     for f in reference().iter().map(|l| &l.fixture) {
         let Some(body) = f.response.body.json() else {
             continue;
@@ -585,11 +567,9 @@ async fn the_error_message_header_is_served_byte_for_byte() {
             f.id
         );
     }
-    let answer = forget(&client(), &server2.url(), &ghost).await;
+    let answer = forget(&client(), server2.uri(), &ghost).await;
     assert_eq!(
         answer.header("x-amzn-errormessage"),
         Some("User does not exist.")
     );
-    server.stop().await;
-    server2.stop().await;
 }

@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 use crate::support;
 use crate::support::process::BIN;
 use serde_json::Value;
-use tapedeck::fixture::SequenceEnd;
-use tapedeck::replay::Settings;
+use tapedeck::ReplayServer;
 
 /// Starts `tapedeck replay --announce json` on port 0 with stdin a pipe, and
 /// parses its announcement.
@@ -127,13 +126,8 @@ fn without_the_flag_stdin_does_not_matter() {
 
 #[tokio::test]
 async fn the_readable_journal_names_the_nearest_fixture_and_field() {
-    let server = support::start(
-        support::reference(),
-        SequenceEnd::RepeatLast,
-        Settings::default(),
-    )
-    .await;
-    let url = server.url();
+    let server = ReplayServer::start().await;
+    let url = server.uri().to_owned();
     let client = support::client();
     let text = |route: &'static str| {
         let (client, url) = (client.clone(), url.clone());
@@ -202,5 +196,4 @@ async fn the_readable_journal_names_the_nearest_fixture_and_field() {
         "{:?}",
         unknown.body
     );
-    server.stop().await;
 }

@@ -25,17 +25,16 @@ use serde_json::{json, Value};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use tapedeck::fixture::SequenceEnd;
 use tapedeck::fixture::{self, LoadedFixture};
 use tapedeck::fixture::{to_canonical_string, HeaderValue, MessageRule};
 use tapedeck::net::Signer;
 use tapedeck::net::{Answer, Client};
 use tapedeck::net::{Timeouts, Upstream};
-use tapedeck::replay::Settings;
 use tapedeck::verify::compare;
 use tapedeck::verify::Report;
 use tapedeck::verify::{verify, Level, Provision, VerifyConfig};
 use tapedeck::verify::{Outcome, Verdict};
+use tapedeck::ReplayServer;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tapedeck");
 const CT: &str = "application/x-amz-json-1.1";
@@ -179,13 +178,8 @@ fn with_body(mut l: LoadedFixture, id: &str, edit: impl FnOnce(&mut Value)) -> L
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_of_the_reference_corpus_passes_strict_verification() {
-    let server = support::start(
-        support::reference(),
-        SequenceEnd::RepeatLast,
-        Settings::default(),
-    )
-    .await;
-    let url = server.url();
+    let server = ReplayServer::start().await;
+    let url = server.uri().to_owned();
     let fixtures = support::reference();
     let (outcomes, _) = run(
         &config(&url, Provision::None, Level::Strict, false),
@@ -227,7 +221,6 @@ async fn replay_of_the_reference_corpus_passes_strict_verification() {
         "verify-replay-reference-report",
         port(&serde_json::to_string_pretty(&report).unwrap())
     );
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------
@@ -1353,18 +1346,13 @@ fn text(b: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_a_passing_target_exits_0_and_writes_every_report() {
-    let server = support::start(
-        support::reference(),
-        SequenceEnd::RepeatLast,
-        Settings::default(),
-    )
-    .await;
+    let server = ReplayServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let path = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
     let out = tapedeck_async(vec![
         "verify".into(),
         "--target".into(),
-        server.url(),
+        server.uri().to_owned(),
         "--level".into(),
         "strict".into(),
         "--report-json".into(),
@@ -1399,7 +1387,7 @@ async fn cli_a_passing_target_exits_0_and_writes_every_report() {
     );
     assert_eq!(report["level"], "strict");
     assert_eq!(report["provision"], "none");
-    assert_eq!(report["target"], server.url());
+    assert_eq!(report["target"], server.uri());
     assert_eq!(report["outcomes"].as_array().unwrap().len(), 18);
 
     let junit = parse_xml(&std::fs::read_to_string(path("junit.xml")).unwrap());
@@ -1409,7 +1397,6 @@ async fn cli_a_passing_target_exits_0_and_writes_every_report() {
     let md = std::fs::read_to_string(path("summary.md")).unwrap();
     assert!(md.contains("verify: 18 fixtures, 18 passed, 0 failed, 0 skipped"));
     assert_eq!(md.lines().filter(|l| l.starts_with("| `")).count(), 18);
-    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1509,16 +1496,11 @@ fn cli_only_matching_nothing_exits_2_with_a_clear_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_only_selects_by_glob() {
-    let server = support::start(
-        support::reference(),
-        SequenceEnd::RepeatLast,
-        Settings::default(),
-    )
-    .await;
+    let server = ReplayServer::start().await;
     let out = tapedeck_async(vec![
         "verify".into(),
         "--target".into(),
-        server.url(),
+        server.uri().to_owned(),
         "--only".into(),
         "malformed-??????-*".into(),
     ])
@@ -1535,7 +1517,6 @@ async fn cli_only_selects_by_glob() {
         ["malformed-device-key"],
         "'?' is one character: {stdout}"
     );
-    server.stop().await;
 }
 
 // ---------------------------------------------------------------------------

@@ -41,7 +41,7 @@ use crate::contract::model::{self, Operation};
 use crate::contract::validate::{validate, Validation};
 use crate::fixture::set::{SequenceEnd, SetOrigin};
 use crate::fixture::store::LoadedFixture;
-use crate::fixture::{Fixture, RequestKey};
+use crate::fixture::{self, Fixture, LoadError, RequestKey};
 use crate::replay::bind::{slots, Mentions, Slots};
 
 /// Headers that are never part of the contract: replay regenerates them.
@@ -241,6 +241,35 @@ pub struct EndPolicy {
     /// Where it was set, as it completes "the sequence … is used up and …",
     /// e.g. `--sequence-end is 'error'`.
     pub from: Arc<str>,
+}
+
+impl EndPolicy {
+    /// `end` for every set, whatever the sets declare; `by` names what says
+    /// so (`--sequence-end`).
+    pub fn forced(end: SequenceEnd, by: &str) -> EndPolicy {
+        EndPolicy {
+            end,
+            from: format!("{by} is '{}'", end.name()).into(),
+        }
+    }
+
+    /// The policy `set` declares in its `tapedeck-set.json` (the default when
+    /// it has none), and where; fails when that file does not load.
+    pub fn declared(set: &SetOrigin) -> Result<EndPolicy, LoadError> {
+        let end = fixture::set_config(set)?.sequence_end;
+        let from = match fixture::set_file(set) {
+            Some(file) => format!("{file} sets sequence_end to '{}'", end.name()),
+            None => format!(
+                "{set} has no {}, so sequence_end is '{}'",
+                fixture::SET_FILE,
+                end.name()
+            ),
+        };
+        Ok(EndPolicy {
+            end,
+            from: from.into(),
+        })
+    }
 }
 
 impl From<SequenceEnd> for EndPolicy {

@@ -1,5 +1,5 @@
-//! Helpers shared by the integration tests: a replay server on a random port,
-//! and a small HTTP client; in submodules, the `tapedeck` binary as a process, a
+//! Helpers shared by the integration tests: fixtures in a directory for a
+//! `tapedeck::ReplayServer`, and a small HTTP client; in submodules, the `tapedeck` binary as a process, a
 //! stateful fake Cognito, and the proptest settings.
 #![allow(dead_code)]
 
@@ -18,8 +18,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
-use tapedeck::fixture::SequenceEnd;
-use tapedeck::fixture::{self, LoadedFixture};
+use tapedeck::fixture::{self, Fixture, LoadedFixture, SequenceEnd};
 use tapedeck::net::{self, Limits};
 use tapedeck::replay::{self, Index, Replay, Running, Settings};
 
@@ -31,14 +30,28 @@ pub fn reference() -> Vec<LoadedFixture> {
     fixture::load_embedded("reference").expect("embedded reference set loads")
 }
 
-/// Starts a replay server on 127.0.0.1 with a random port.
-pub async fn start(fixtures: Vec<LoadedFixture>, end: SequenceEnd, settings: Settings) -> Running {
-    let index = Index::build(fixtures, |_| end).expect("index builds");
+/// A replay server of `fixtures` (their sets' sequences repeat their last
+/// response) on 127.0.0.1 at a free port, put together from its public pieces
+/// as `tapedeck replay` does: for what [`tapedeck::ReplayServer`] has no
+/// option for, a miss handler (the record modes).
+pub async fn assemble(fixtures: Vec<LoadedFixture>, settings: Settings) -> Running {
+    let index = Index::build(fixtures, |_| SequenceEnd::RepeatLast).expect("index builds");
     let replay = Arc::new(Replay::new(index, settings));
     let listener = net::bind("127.0.0.1:0".parse().unwrap(), false)
         .await
         .unwrap();
     replay::start(listener, replay, Limits::default(), std::future::pending()).unwrap()
+}
+
+/// A directory holding `fixtures`, one file each, for a
+/// [`tapedeck::ReplayServer`] to serve.
+pub fn fixtures_dir<'a>(fixtures: impl IntoIterator<Item = &'a Fixture>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for f in fixtures {
+        fixture::write_atomic(dir.path(), f, fixture::Overwrite::Never)
+            .unwrap_or_else(|e| panic!("{}: {e}", f.id));
+    }
+    dir
 }
 
 /// A response, read whole.
@@ -103,6 +116,50 @@ pub async fn forget(client: &HttpClient, url: &str, body: &str) -> Answer {
         body.to_owned(),
     )
     .await
+}
+
+/// The headers an SDK sends with AdminForgetDevice `body` to `url`, signed
+/// with the access key `AKIDTAPEDECKTEST` and `secret`.
+pub fn signed_headers(url: &str, body: &str, secret: &str) -> Vec<(String, String)> {
+    let uri: http::Uri = format!("{url}/").parse().unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert("content-type", CT.parse().unwrap());
+    headers.insert("x-amz-target", TARGET.parse().unwrap());
+    headers.insert("host", uri.authority().unwrap().as_str().parse().unwrap());
+    let creds =
+        aws_credential_types::Credentials::new("AKIDTAPEDECKTEST", secret, None, None, "test");
+    let signed = tapedeck::sigv4::sign_headers(
+        "POST",
+        &uri,
+        &headers,
+        body.as_bytes(),
+        "us-east-1",
+        std::time::SystemTime::now(),
+        &creds,
+    )
+    .unwrap();
+    let mut out: Vec<(String, String)> = vec![
+        ("content-type".into(), CT.into()),
+        ("x-amz-target".into(), TARGET.into()),
+    ];
+    out.extend(
+        signed
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned())),
+    );
+    out
+}
+
+/// Sends AdminForgetDevice `body`, signed as an SDK signs it (see
+/// [`signed_headers`]): a request that keeps to the contract when a fixture
+/// has `body`.
+pub async fn signed_forget(client: &HttpClient, url: &str, body: &str) -> Answer {
+    let headers = signed_headers(url, body, "test-secret-key");
+    let refs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    send(client, url, "POST", "/", &refs, body.to_owned()).await
 }
 
 /// GETs an admin route and parses the JSON.

@@ -83,6 +83,7 @@ pub(crate) mod junit;
 pub mod lint;
 pub mod net;
 pub mod record;
+#[warn(missing_docs)]
 pub mod replay;
 pub mod scenario;
 pub mod sigv4;

@@ -33,10 +33,12 @@ use crate::net::ErrorKind;
 pub struct Violation {
     /// Stable rule id, e.g. `awsjson/content-type`, `model/validation`, `sigv4/scope`.
     pub rule: String,
+    /// What is wrong, in one sentence (AWS's own words for model validation).
     pub message: String,
 }
 
 impl Violation {
+    /// A violation of `rule`.
     pub fn new(rule: impl Into<String>, message: impl Into<String>) -> Self {
         Violation {
             rule: rule.into(),
@@ -57,19 +59,37 @@ pub(crate) type FixtureNo = usize;
 pub enum Outcome<F = String> {
     /// Answered from a fixture.
     Matched {
+        /// The fixture that answered.
         fixture: F,
         /// 1-based position within a sequence of identical requests.
         position: usize,
+        /// The length of that sequence (1: no sequence).
         of: usize,
     },
     /// Answered by the miss handler (for example, recorded from an upstream).
-    Forwarded { detail: String },
+    Forwarded {
+        /// What the handler did, in one line.
+        detail: String,
+    },
     /// No fixture matched; the nearest ones are listed.
-    Unmatched { near_misses: Vec<NearMiss> },
+    Unmatched {
+        /// The nearest fixtures, nearest first.
+        near_misses: Vec<NearMiss>,
+    },
     /// The sequence for this request is used up and the set says `error`.
-    Exhausted { last: String, of: usize },
+    Exhausted {
+        /// The id of the sequence's last fixture.
+        last: String,
+        /// The length of the sequence.
+        of: usize,
+    },
     /// Not an awsJson request, or too large to read.
-    Rejected { kind: ErrorKind, message: String },
+    Rejected {
+        /// Why, as the `x-tapedeck-error` header names it.
+        kind: ErrorKind,
+        /// What is wrong, in one sentence.
+        message: String,
+    },
 }
 
 /// One request: what the server journals (`Entry<FixtureNo>`, holding nothing
@@ -87,13 +107,19 @@ pub struct Entry<F = String> {
     /// When the request came in; shown as RFC 3339 UTC with milliseconds.
     #[serde(serialize_with = "rfc3339_millis")]
     pub at: SystemTime,
+    /// The request's method.
     #[serde(serialize_with = "method_name")]
     pub method: http::Method,
+    /// The request's path.
     pub path: Cow<'static, str>,
+    /// The request's `X-Amz-Target`, if it had one.
     pub target: Option<Cow<'static, str>>,
+    /// The status the server answered with.
     pub status: u16,
+    /// What the server did with it.
     #[serde(flatten)]
     pub outcome: Outcome<F>,
+    /// Every rule of the contract it broke.
     pub violations: Vec<Violation>,
     /// The pseudonyms of the matched fixture's request that this request
     /// bound or used (where, which, whether newly), never their values; empty
@@ -188,9 +214,13 @@ pub(super) fn fixture_id(fixtures: &[Arc<Prepared>], number: FixtureNo) -> Strin
 /// Counters of the window or of the run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
+    /// Requests answered (admin requests are not counted).
     pub requests: u64,
+    /// Requests a fixture (or the miss handler) answered.
     pub matched: u64,
+    /// Requests no fixture answered: no match, a used-up sequence, a rejection.
     pub unmatched: u64,
+    /// Requests that broke at least one rule of the contract.
     pub with_violations: u64,
     /// The window's: entries that fell out of it. The run's, as the report
     /// shows it: requests the report does not list (see

@@ -27,6 +27,7 @@ use crate::fixture::sensitive::{self, masked, Masker, Side, Source};
 /// pseudo-field `(method)`, `(path)`, `x-amz-target`, `(body)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldDiff {
+    /// The field.
     pub field: String,
     /// The fixture's value; absent when the fixture lacks the field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,9 +49,13 @@ pub struct FieldDiff {
 /// A fixture close to a request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NearMiss {
+    /// The fixture's id.
     pub fixture: String,
+    /// Whether the request has the fixture's `X-Amz-Target`.
     pub target_matches: bool,
+    /// How many fields differ.
     pub differences: usize,
+    /// The fields that differ.
     pub diff: Vec<FieldDiff>,
     /// Sum of the edit distances between differing values (a tie-breaker).
     #[serde(skip)]

@@ -13,7 +13,9 @@ use crate::junit::{self, Case, CaseOutcome};
 /// The JSON report.
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// `tapedeck <version>`.
     pub tool: String,
+    /// How many fixtures the server served.
     pub fixtures: usize,
     /// True when every request of the run matched and none broke the contract.
     pub clean: bool,
@@ -29,6 +31,7 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report of `replay`'s run so far.
     pub fn of(replay: &Replay) -> Report {
         let (totals, entries) = replay.journal.run_entries(&replay.index.fixtures());
         Report {

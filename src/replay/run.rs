@@ -21,6 +21,7 @@ use crate::net::{self, Handler, Limits, Served};
 
 /// A replay server running in the background.
 pub struct Running {
+    /// Where it listens.
     pub addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Served>,

@@ -28,11 +28,13 @@ use crate::sigv4::Credentials;
 
 /// Settings of one replay server.
 pub struct Settings {
+    /// Also recompute each request's signature with these credentials.
     pub verify: Option<Credentials>,
     /// Shut down after answering this many (non-admin) requests.
     pub exit_after: Option<u64>,
     /// What answers a request no fixture matches (the recording proxy, which
-    /// forwards it and records the exchange); `None`: the 404 near-miss answer.
+    /// forwards it and records the exchange); `None`: the 404 answer naming
+    /// the nearest fixtures.
     pub on_miss: Option<Arc<dyn MissHandler>>,
     /// Hand every request to `on_miss`, matched or not (`--mode all`).
     pub forward_all: bool,
@@ -108,6 +110,7 @@ pub struct Replay {
 }
 
 impl Replay {
+    /// A server of `index`'s fixtures.
     pub fn new(index: Index, settings: Settings) -> Self {
         Replay {
             journal: Journal::new(settings.journal_capacity),

@@ -66,6 +66,7 @@ pub(crate) struct Bindings {
 pub struct Used {
     /// Where in the request (an RFC 6901 pointer).
     pub at: String,
+    /// The pseudonym the fixture holds there (never the value it stands for).
     pub pseudonym: String,
     /// Whether this request bound it.
     pub new: bool,

@@ -212,23 +212,44 @@ pub(crate) enum Lookup<'a> {
     Miss,
 }
 
-/// Why an index could not be built.
+/// Why an index could not be built. `origin`, `first` and `second` name
+/// fixture files (or `embedded:<set>/<file>`).
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
+    /// A recorded response header is not a valid HTTP header.
     #[error("{origin}: response header '{name}' cannot be served: {reason}")]
     Header {
+        /// The fixture.
         origin: String,
+        /// The header's name.
         name: String,
+        /// What is wrong with it.
         reason: String,
     },
+    /// A recorded status is not a valid HTTP status.
     #[error("{origin}: status {status} is not a valid HTTP status")]
-    Status { origin: String, status: u16 },
+    Status {
+        /// The fixture.
+        origin: String,
+        /// The recorded status.
+        status: u16,
+    },
+    /// A recorded response body cannot be decoded.
     #[error("{origin}: {message}")]
-    Body { origin: String, message: String },
+    Body {
+        /// The fixture.
+        origin: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Two fixtures of one request do not form a sequence.
     #[error("{first} and {second} have the same request but {reason}; give them distinct `sequence` numbers 1..n in one set (tapedeck lint explains)")]
     Sequence {
+        /// One fixture.
         first: String,
+        /// The other.
         second: String,
+        /// Why they are not a sequence.
         reason: String,
     },
 }
@@ -237,6 +258,7 @@ pub enum IndexError {
 /// sequence names it, so that a user knows what to change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndPolicy {
+    /// What is served once a sequence is used up.
     pub end: SequenceEnd,
     /// Where it was set, as it completes "the sequence … is used up and …",
     /// e.g. `--sequence-end is 'error'`.
@@ -612,11 +634,12 @@ impl Index {
         self.shadowed
     }
 
-    /// How many fixtures there are, added ones included.
+    /// How many fixtures it serves, added ones included.
     pub fn len(&self) -> usize {
         self.all.len() + self.added().map_or(0, |a| a.index.all.len())
     }
 
+    /// Whether it serves no fixture.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -9,14 +9,22 @@
 //!   members are dropped, the rest is written as compact JSON (about 200 KB) and
 //!   deflated (about 20 KB), which `contract::model` inflates and parses once, on
 //!   first use. Key order is kept: validation reports members in model order.
+//!
+//! It also lists every file it embeds, relative to the package root, in
+//! `$OUT_DIR/embedded-files.txt`: scripts/check-package.sh checks that
+//! `cargo package` ships each of them.
 
 use std::fs;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
+/// The vendored model, relative to the package root.
+const MODEL: &str = "models/cognito-idp/service-2.json.gz";
+
 fn main() {
     embed_model();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/admin-forget-device");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest.join("fixtures/admin-forget-device");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     collect(&root, &mut files);
@@ -32,8 +40,16 @@ fn main() {
         ));
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("corpus.rs");
-    fs::write(dest, out).expect("write corpus.rs");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    fs::write(out_dir.join("corpus.rs"), out).expect("write corpus.rs");
+    let mut embedded = vec![MODEL.to_owned()];
+    for file in &files {
+        let rel = file.strip_prefix(manifest).expect("under the package root");
+        embedded.push(rel.to_string_lossy().replace('\\', "/"));
+    }
+    embedded.push(String::new());
+    fs::write(out_dir.join("embedded-files.txt"), embedded.join("\n"))
+        .expect("write embedded-files.txt");
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -59,7 +75,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Writes `$OUT_DIR/cognito-idp.json.deflate` (raw deflate of the model without
 /// its documentation) and `$OUT_DIR/cognito-idp.len` (the inflated length).
 fn embed_model() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/cognito-idp/service-2.json.gz");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(MODEL);
     println!("cargo:rerun-if-changed={}", path.display());
     let gz = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut text = Vec::new();

@@ -104,12 +104,14 @@ impl ReplayServerBuilder {
                 if policies.iter().any(|(set, _)| set == &f.set) {
                     continue;
                 }
+                // Read even when overridden: a broken set file is a mistake to report.
+                let declared = EndPolicy::declared(&f.set).map_err(|error| StartError::Load {
+                    fixtures: f.set.to_string(),
+                    error,
+                })?;
                 let end = match self.sequence_end {
                     Some(end) => EndPolicy::forced(end, "the builder's sequence_end"),
-                    None => EndPolicy::declared(&f.set).map_err(|error| StartError::Load {
-                        fixtures: f.set.to_string(),
-                        error,
-                    })?,
+                    None => declared,
                 };
                 policies.push((f.set.clone(), end));
             }

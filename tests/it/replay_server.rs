@@ -394,6 +394,14 @@ async fn builder_errors_name_what_is_at_fault() {
         text.contains("tapedeck-set.json") && text.contains("sequence_end"),
         "{text}"
     );
+    // Even when the builder says what to do at a sequence's end.
+    let e = ReplayServer::builder()
+        .fixtures(dir.path())
+        .sequence_end(SequenceEnd::Error)
+        .start()
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("tapedeck-set.json"), "{e}");
 
     let dir = reference_dir();
     let broken = dir.path().join("unknown-user.json");

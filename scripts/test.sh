@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The one test command. From a fresh clone it builds tapedeck, installs what the
 # tests need (a Python venv with pinned boto3 and AWS CLI), and runs the whole
-# suite: formatting, clippy, the Rust tests, the Python wheel and the npm package
-# in example projects, and real AWS clients against `tapedeck replay`. Exits
-# non-zero on the first failure. The release binary is built once and reused by
+# suite: formatting, clippy, the crate docs and package, the Rust tests, the
+# Python wheel and the npm package in example projects, real AWS clients against
+# `tapedeck replay`, and the AWS SDK for Rust in tests against
+# `tapedeck::ReplayServer`. Exits non-zero on the first failure. The release binary is built once and reused by
 # the soak, the wheel, the npm package and the client matrix.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,12 @@ cargo fmt --all --check
 
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
+
+step "cargo doc --no-deps with RUSTDOCFLAGS=-D warnings: the crate docs build clean"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
+
+step "cargo package: the crate ships everything build.rs embeds"
+scripts/check-package.sh
 
 step "Python venv (scripts/requirements.txt)"
 scripts/setup-python.sh
@@ -81,6 +88,10 @@ scripts/test-npm.sh "${tarballs[@]}"
 
 step "four AWS clients against tapedeck replay: the conformance matrix"
 TAPEDECK_BIN=$release scripts/clients/matrix.sh --check
+
+step "the AWS SDK for Rust against tapedeck::ReplayServer: scripts/clients/rust/tests (built by the matrix)"
+cargo test --quiet --locked --manifest-path scripts/clients/rust/Cargo.toml \
+    --target-dir scripts/clients/rust/target
 
 step_end
 printf '\n== done\n'

@@ -14,7 +14,8 @@
 # TAPEDECK_BIN=path uses that replay binary instead of building target/debug/tapedeck.
 # What it installs, all pinned: the Python venvs (scripts/setup-python.sh), the JS SDK
 # (npm ci from scripts/clients/js/package-lock.json) and the Rust SDK runner (cargo
-# build --locked of scripts/clients/rust, into scripts/clients/rust/target).
+# test --no-run --locked of scripts/clients/rust, into scripts/clients/rust/target:
+# the runner and that project's tests, on one build of the SDK).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -33,6 +34,6 @@ if [ ! -f $js/node_modules/.package-lock.json ] || [ $js/package-lock.json -nt $
     t=$(date +%s); (cd $js && npm ci --no-audit --no-fund --loglevel=error); took "npm ci" "$t"
 fi
 t=$(date +%s)
-cargo build --quiet --locked --manifest-path scripts/clients/rust/Cargo.toml --target-dir scripts/clients/rust/target
-took "cargo build (Rust SDK runner)" "$t"
+cargo test --no-run --quiet --locked --manifest-path scripts/clients/rust/Cargo.toml --target-dir scripts/clients/rust/target
+took "cargo test --no-run (Rust SDK runner and tests)" "$t"
 exec .venv/bin/python scripts/clients/matrix.py --bin "$TAPEDECK_BIN" "$@"

@@ -81,6 +81,14 @@ async fn uri_is_the_endpoint_to_point_a_client_at() {
     assert_eq!(answer.json()["__type"], "UserNotFoundException");
 }
 
+#[test]
+fn a_server_and_its_journal_go_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<ReplayServer>();
+    shared::<tapedeck::JournalSnapshot>();
+    shared::<StartError>();
+}
+
 #[tokio::test]
 async fn address_is_where_it_listens() {
     let server = ReplayServer::start().await;

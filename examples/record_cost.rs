@@ -18,8 +18,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::json;
 use tapedeck::fixture::redact::RedactConfig;
-use tapedeck::record::Exchange;
-use tapedeck::record::{Recorder, RecorderConfig};
+use tapedeck::record::{Exchange, Recorder, RecorderConfig};
 
 fn jwt(sub: &str) -> String {
     let e = |v: serde_json::Value| {

@@ -186,14 +186,6 @@ fn two_users(dir: &Path) {
     }
 }
 
-async fn serve(dir: &Path) -> ReplayServer {
-    ReplayServer::builder()
-        .fixtures(dir)
-        .start()
-        .await
-        .expect("the set loads")
-}
-
 fn create(name: &str, email: &str, password: &str) -> Value {
     json!({
         "UserPoolId": POOL,
@@ -223,7 +215,7 @@ fn attribute(answer: &Value, name: &str) -> Value {
 async fn two_users_in_one_session_each_find_their_own_fixtures() {
     let dir = tempfile::tempdir().unwrap();
     two_users(dir.path());
-    let server = serve(dir.path()).await;
+    let server = serve_dir(dir.path()).await;
     let (http, url) = (client(), server.uri().to_owned());
 
     // This run's users have other names, e-mail addresses and passwords than
@@ -339,7 +331,7 @@ async fn two_users_in_one_session_each_find_their_own_fixtures() {
 async fn a_value_bound_elsewhere_misses_with_a_near_miss_that_explains_the_binding() {
     let dir = tempfile::tempdir().unwrap();
     two_users(dir.path());
-    let server = serve(dir.path()).await;
+    let server = serve_dir(dir.path()).await;
     let (http, url) = (client(), server.uri().to_owned());
     assert_eq!(
         call(
@@ -421,7 +413,7 @@ async fn a_value_bound_elsewhere_misses_with_a_near_miss_that_explains_the_bindi
 async fn one_value_cannot_stand_for_two_pseudonyms() {
     let dir = tempfile::tempdir().unwrap();
     two_users(dir.path());
-    let server = serve(dir.path()).await;
+    let server = serve_dir(dir.path()).await;
     let (http, url) = (client(), server.uri().to_owned());
     // carol takes alice's place; bob's AdminGetUser then cannot be carol's.
     assert_eq!(
@@ -515,7 +507,7 @@ async fn placeholders_match_any_secret_and_bound_values_come_back_in_headers_too
         json!({ "__type": "UsernameExistsException", "message": exists }),
         json!({ "x-amzn-errortype": "UsernameExistsException:", "x-amzn-errormessage": exists }),
     );
-    let server = serve(dir.path()).await;
+    let server = serve_dir(dir.path()).await;
     let (http, url) = (client(), server.uri().to_owned());
     let sign_in = |password: &str| {
         json!({

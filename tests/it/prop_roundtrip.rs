@@ -18,9 +18,8 @@ use tapedeck::fixture::sensitive::{is_inert, leaves, recognise, Class, Side, Spo
 use tapedeck::fixture::{
     Body, Compare, Fixture, HeaderValue, Headers, Provenance, Request, Response, CURRENT_VERSION,
 };
-use tapedeck::ReplayServer;
 
-use crate::support::{bodies, fixtures_dir, proptest_config, CT};
+use crate::support::{bodies, fixtures_dir, proptest_config, serve_dir, CT};
 
 fn sensitive_operations() -> Vec<&'static Operation> {
     model::get()
@@ -125,11 +124,7 @@ fn replay(fixture: Fixture, op: &Operation, request: &Value) -> (Value, Value) {
         .unwrap();
     runtime.block_on(async {
         let dir = fixtures_dir([&fixture]);
-        let server = ReplayServer::builder()
-            .fixtures(dir.path())
-            .start()
-            .await
-            .unwrap();
+        let server = serve_dir(dir.path()).await;
         let http = crate::support::client();
         let answer = crate::support::send(
             &http,

@@ -435,11 +435,7 @@ fn big_corpus(n: usize) -> (tempfile::TempDir, Vec<tapedeck::fixture::LoadedFixt
 async fn a_thousand_concurrent_requests_against_ten_thousand_fixtures_all_match() {
     let (dir, corpus) = big_corpus(10_000);
     assert_eq!(corpus.len(), 10_000);
-    let server = ReplayServer::builder()
-        .fixtures(dir.path())
-        .start()
-        .await
-        .unwrap();
+    let server = serve_dir(dir.path()).await;
     let http = client();
     let url = server.uri().to_owned();
     let mut tasks = Vec::new();
@@ -538,11 +534,7 @@ async fn the_error_message_header_is_served_byte_for_byte() {
         tapedeck::fixture::HeaderValue::One(message.into()),
     );
     let dir = fixtures_dir([&loaded.fixture]);
-    let server = ReplayServer::builder()
-        .fixtures(dir.path())
-        .start()
-        .await
-        .unwrap();
+    let server = serve_dir(dir.path()).await;
     let ghost = FORGET.replace("tapedeck-user", "tapedeck-ghost");
     let answer = forget(&client(), server.uri(), &ghost).await;
     let got: Vec<&[u8]> = answer

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use tapedeck::fixture::{parse_fixture, LoadedFixture};
 use tapedeck::ReplayServer;
 
-use crate::support::{admin, client, fixtures_dir, send, CT};
+use crate::support::{admin, client, fixtures_dir, send, serve_dir, CT};
 
 const PREFIX: &str = "AWSCognitoIdentityProviderService";
 /// A SigV4 Authorization header of the right structure (not verified here).
@@ -63,11 +63,7 @@ async fn rules_of(
     let server = if fixtures.is_empty() {
         ReplayServer::start().await
     } else {
-        ReplayServer::builder()
-            .fixtures(dir.path())
-            .start()
-            .await
-            .unwrap()
+        serve_dir(dir.path()).await
     };
     let http = client();
     let target = format!("{PREFIX}.{operation}");

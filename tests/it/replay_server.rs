@@ -41,16 +41,13 @@ async fn readable(server: &ReplayServer) -> String {
     String::from_utf8(answer.body.to_vec()).unwrap()
 }
 
-/// A copy of the reference set in a directory of its own.
-fn reference_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for loaded in reference() {
-        tapedeck::fixture::write_atomic(
-            dir.path(),
-            &loaded.fixture,
-            tapedeck::fixture::Overwrite::Never,
-        )
-        .unwrap();
+/// A copy of the reference set in a directory of its own, with `set_file` as
+/// its tapedeck-set.json, if any.
+fn reference_dir(set_file: Option<&str>) -> tempfile::TempDir {
+    let fixtures = reference();
+    let dir = fixtures_dir(fixtures.iter().map(|loaded| &loaded.fixture));
+    if let Some(text) = set_file {
+        std::fs::write(dir.path().join("tapedeck-set.json"), text).unwrap();
     }
     dir
 }
@@ -241,12 +238,7 @@ async fn a_strict_server_dropped_while_the_test_panics_lets_the_test_failure_thr
 
 #[tokio::test]
 async fn builder_fixtures_serves_a_directory_with_its_sequence_end() {
-    let dir = reference_dir();
-    std::fs::write(
-        dir.path().join("tapedeck-set.json"),
-        r#"{"tapedeck_set": 1, "sequence_end": "error"}"#,
-    )
-    .unwrap();
+    let dir = reference_dir(Some(r#"{"tapedeck_set": 1, "sequence_end": "error"}"#));
     let server = ReplayServer::builder()
         .fixtures(dir.path())
         .start()
@@ -386,12 +378,7 @@ async fn builder_errors_name_what_is_at_fault() {
         "{e:?}"
     );
 
-    let dir = reference_dir();
-    std::fs::write(
-        dir.path().join("tapedeck-set.json"),
-        r#"{"tapedeck_set": 1, "sequence_end": "loop"}"#,
-    )
-    .unwrap();
+    let dir = reference_dir(Some(r#"{"tapedeck_set": 1, "sequence_end": "loop"}"#));
     let e = ReplayServer::builder()
         .fixtures(dir.path())
         .start()
@@ -411,7 +398,7 @@ async fn builder_errors_name_what_is_at_fault() {
         .unwrap_err();
     assert!(e.to_string().contains("tapedeck-set.json"), "{e}");
 
-    let dir = reference_dir();
+    let dir = reference_dir(None);
     let broken = dir.path().join("unknown-user.json");
     let text = std::fs::read_to_string(&broken).unwrap();
     std::fs::write(
@@ -431,7 +418,7 @@ async fn builder_errors_name_what_is_at_fault() {
     );
 
     // Two fixtures of the same request, neither in a sequence: the index says which.
-    let dir = reference_dir();
+    let dir = reference_dir(None);
     let mut twin = reference()
         .into_iter()
         .find(|l| l.fixture.id == "unknown-user")

@@ -9,6 +9,7 @@ pub mod planted;
 pub mod process;
 pub mod proptest_config;
 
+use std::path::Path;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -21,6 +22,7 @@ use serde_json::Value;
 use tapedeck::fixture::{self, Fixture, LoadedFixture, SequenceEnd};
 use tapedeck::net::{self, Limits};
 use tapedeck::replay::{self, Index, Replay, Running, Settings};
+use tapedeck::ReplayServer;
 
 pub const TARGET: &str = "AWSCognitoIdentityProviderService.AdminForgetDevice";
 pub const CT: &str = "application/x-amz-json-1.1";
@@ -41,6 +43,15 @@ pub async fn assemble(fixtures: Vec<LoadedFixture>, settings: Settings) -> Runni
         .await
         .unwrap();
     replay::start(listener, replay, Limits::default(), std::future::pending()).unwrap()
+}
+
+/// A [`ReplayServer`] of the fixtures in `dir` (a directory or one file).
+pub async fn serve_dir(dir: &Path) -> ReplayServer {
+    ReplayServer::builder()
+        .fixtures(dir)
+        .start()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A directory holding `fixtures`, one file each, for a
@@ -121,6 +132,18 @@ pub async fn forget(client: &HttpClient, url: &str, body: &str) -> Answer {
 /// The headers an SDK sends with AdminForgetDevice `body` to `url`, signed
 /// with the access key `AKIDTAPEDECKTEST` and `secret`.
 pub fn signed_headers(url: &str, body: &str, secret: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = vec![
+        ("content-type".into(), CT.into()),
+        ("x-amz-target".into(), TARGET.into()),
+    ];
+    out.extend(signing_headers(url, body, secret));
+    out
+}
+
+/// The headers SigV4 adds to AdminForgetDevice `body` sent to `url` (its
+/// content type and target signed too), with the access key
+/// `AKIDTAPEDECKTEST` and `secret`.
+pub fn signing_headers(url: &str, body: &str, secret: &str) -> Vec<(String, String)> {
     let uri: http::Uri = format!("{url}/").parse().unwrap();
     let mut headers = http::HeaderMap::new();
     headers.insert("content-type", CT.parse().unwrap());
@@ -138,16 +161,10 @@ pub fn signed_headers(url: &str, body: &str, secret: &str) -> Vec<(String, Strin
         &creds,
     )
     .unwrap();
-    let mut out: Vec<(String, String)> = vec![
-        ("content-type".into(), CT.into()),
-        ("x-amz-target".into(), TARGET.into()),
-    ];
-    out.extend(
-        signed
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned())),
-    );
-    out
+    signed
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned()))
+        .collect()
 }
 
 /// Sends AdminForgetDevice `body`, signed as an SDK signs it (see

@@ -112,41 +112,11 @@ pub fn post_forget(url: &str, body: &str) -> String {
 /// [`post_forget`], signed with SigV4 (test credentials) as an SDK signs: a
 /// request that matches breaks no rule.
 pub fn post_forget_signed(url: &str, body: &str) -> String {
-    let uri: http::Uri = format!("{url}/").parse().unwrap();
-    let mut headers = http::HeaderMap::new();
-    headers.insert(
-        "content-type",
-        "application/x-amz-json-1.1".parse().unwrap(),
-    );
-    headers.insert(
-        "x-amz-target",
-        "AWSCognitoIdentityProviderService.AdminForgetDevice"
-            .parse()
-            .unwrap(),
-    );
-    headers.insert("host", uri.authority().unwrap().as_str().parse().unwrap());
-    let creds = aws_credential_types::Credentials::new(
-        "AKIDTAPEDECKTEST",
-        "test-secret-key",
-        None,
-        None,
-        "test",
-    );
-    let signed = tapedeck::sigv4::sign_headers(
-        "POST",
-        &uri,
-        &headers,
-        body.as_bytes(),
-        "us-east-1",
-        std::time::SystemTime::now(),
-        &creds,
+    send_forget(
+        url,
+        body,
+        &super::signing_headers(url, body, "test-secret-key"),
     )
-    .unwrap();
-    let extra: Vec<(String, String)> = signed
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_str().unwrap().to_owned()))
-        .collect();
-    send_forget(url, body, &extra)
 }
 
 fn send_forget(url: &str, body: &str, extra: &[(String, String)]) -> String {

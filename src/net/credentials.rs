@@ -6,6 +6,7 @@
 use aws_config::BehaviorVersion;
 use aws_credential_types::provider::{ProvideCredentials as _, SharedCredentialsProvider};
 use aws_credential_types::Credentials;
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
 /// Why no credentials could be had.
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +29,14 @@ impl Signer {
         // read theirs from the profile); fixing it skips a slow, noisy lookup of
         // the instance metadata service.
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"));
+            .region(aws_config::Region::new("us-east-1"))
+            // rustls on *ring*, the crypto the proxy's upstream client already
+            // links: the binary carries one TLS stack, not two.
+            .http_client(
+                aws_smithy_http_client::Builder::new()
+                    .tls_provider(Provider::Rustls(CryptoMode::Ring))
+                    .build_https(),
+            );
         if let Some(p) = profile {
             loader = loader.profile_name(p);
         }

@@ -21,7 +21,9 @@ use super::server::Replay;
 ///
 /// It serves until it is dropped. A [`strict`](ReplayServerBuilder::strict)
 /// server also checks itself then, and panics with the readable report if a
-/// request matched no fixture or broke the contract.
+/// request matched no fixture or broke the contract. Like
+/// `tapedeck replay --strict`, it judges the whole run: a
+/// [`reset`](Self::reset) between tests does not forgive what came before it.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -195,14 +197,24 @@ impl ReplayServer {
 }
 
 impl Drop for ReplayServer {
-    /// Stops the server; a strict one first checks itself, unless the thread
-    /// is already panicking.
+    /// Stops the server; a strict one first checks its whole run (resets do
+    /// not forgive), unless the thread is already panicking.
     fn drop(&mut self) {
         if !self.strict || std::thread::panicking() {
             return;
         }
-        if let Some(report) = self.journal().problems_report() {
+        let journal = self.journal();
+        if let Some(report) = journal.problems_report() {
             panic!("{report}");
+        }
+        // As `tapedeck replay --strict` does, the whole run counts: a reset
+        // starts a new window for assert_clean, but does not forgive.
+        let run = journal.run;
+        if !run.is_clean() {
+            panic!(
+                "tapedeck: {} of the run's {} requests matched no fixture and {} broke the recorded contract, all before the last reset (call assert_clean before each reset to see them)",
+                run.unmatched, run.requests, run.with_violations
+            );
         }
     }
 }

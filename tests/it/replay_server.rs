@@ -211,11 +211,24 @@ async fn a_clean_strict_server_is_dropped_quietly() {
     signed_forget(&client(), server.uri(), FORGET).await;
     let dropped = catch_unwind(AssertUnwindSafe(move || drop(server)));
     assert!(dropped.is_ok());
-    // After a reset, what came before does not count.
+}
+
+/// As `tapedeck replay --strict` does since issue 19, the run counts: a reset
+/// starts a new window for `assert_clean`, and forgives nothing at the end.
+#[tokio::test]
+async fn a_reset_does_not_hide_an_unmatched_request_from_the_strict_drop_check() {
     let server = ReplayServer::builder().strict(true).start().await.unwrap();
     signed_forget(&client(), server.uri(), NOBODY).await;
     server.reset();
-    assert!(catch_unwind(AssertUnwindSafe(move || drop(server))).is_ok());
+    server.assert_clean();
+    signed_forget(&client(), server.uri(), FORGET).await;
+    let dropped = catch_unwind(AssertUnwindSafe(move || drop(server)));
+    let text = message(dropped.expect_err("the run had an unmatched request"));
+    assert!(
+        text.contains("1 of the run's 2 requests matched no fixture and 0 broke"),
+        "{text}"
+    );
+    assert!(text.contains("before the last reset"), "{text}");
 }
 
 #[tokio::test]

@@ -93,7 +93,7 @@ pub(crate) struct Checked {
     pub(crate) operation: Option<&'static Operation>,
 }
 
-/// [`check`], also handing back the envelope problem and the operation it
+/// Every check of a request, also handing back the envelope problem and the operation it
 /// found, so the server need not look for them again. `known` must be true of
 /// this request (see [`Known`]).
 pub(crate) fn check_all(

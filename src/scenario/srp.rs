@@ -22,7 +22,7 @@
 //!    *text* is the password.
 //! 3. `hashed = lowercase_hex(SHA-256(utf8(DeviceGroupKey ‖ DeviceKey ‖ ":" ‖ password)))`.
 //! 4. The salt is 16 random bytes read as an unsigned big-endian integer and
-//!    written in the SDKs' "padded hex" form (see [`pad_hex`]). Because it goes
+//!    written in the SDKs' "padded hex" form (`pad_hex` in the tests). Because it goes
 //!    through an integer, leading zero bytes disappear and a leading byte of
 //!    `0x80` or more gains a `00` byte: the salt sent is 1 to 17 bytes long.
 //! 5. `x = SHA-256(hex_decode(padded_salt_hex ‖ hashed))` read as an unsigned

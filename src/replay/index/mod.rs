@@ -14,12 +14,17 @@
 //! is asked only when the first has no match: the lookups of the fixtures
 //! loaded at start-up take no lock and read nothing that additions write.
 //!
-//! Split by job: [`prepare`] readies each fixture's response, [`bodies`] finds
-//! recorded bodies by bytes or value, [`hash`] hashes keys for the maps. The
+//! Split by job: [`mod@prepare`] readies each fixture's response, [`group`] serves
+//! a key's fixtures in sequence ([`policy`] says what happens when they run
+//! out), [`bodies`] finds recorded bodies by bytes or value, [`hash`] hashes
+//! keys for the maps, [`error`] says why an index cannot be built. The
 //! allocation and hashing tricks they use are in [`crate::replay::tuning`].
 
 mod bodies;
+mod error;
+mod group;
 mod hash;
+mod policy;
 mod prepare;
 #[cfg(test)]
 mod tests;
@@ -30,19 +35,23 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
-use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::Value;
 
+pub use self::error::IndexError;
+pub(crate) use self::group::{Found, Lookup};
+pub use self::policy::EndPolicy;
+pub(crate) use self::prepare::Prepared;
+
 use self::bodies::Bodies;
+use self::group::Group;
 use self::hash::KeyMap;
 use self::prepare::{prepare, Leftover, SharedHeaders};
-use crate::contract::model::{self, Operation};
-use crate::contract::validate::{validate, Validation};
-use crate::fixture::set::{SequenceEnd, SetOrigin};
+use crate::contract::model;
+use crate::contract::validate::validate;
+use crate::fixture::set::SetOrigin;
 use crate::fixture::store::LoadedFixture;
-use crate::fixture::{self, Fixture, LoadError, RequestKey};
-use crate::replay::bind::{slots, Mentions, Slots};
+use crate::fixture::{Fixture, RequestKey};
+use crate::replay::bind::slots;
 
 /// Headers that are never part of the contract: replay regenerates them.
 pub const VOLATILE_HEADERS: [&str; 6] = [
@@ -53,260 +62,6 @@ pub const VOLATILE_HEADERS: [&str; 6] = [
     "transfer-encoding",
     "keep-alive",
 ];
-
-/// A fixture ready to serve.
-#[derive(Debug)]
-pub(crate) struct Prepared {
-    /// Its place in [`Index::fixtures`].
-    pub(crate) number: usize,
-    /// The fixture's identity (id, scenario, sequence, expected violations) and its
-    /// request, which near misses are computed from. What serving does not need is
-    /// dropped once the fixture is prepared, so that a corpus of 10,000 fixtures
-    /// stays small: the response (served from `status`, `headers` and `body`
-    /// instead), the provenance, the description and the variables.
-    pub(crate) fixture: Arc<Fixture>,
-    /// Where the fixture came from, for error messages.
-    pub(crate) origin: String,
-    pub(crate) status: StatusCode,
-    /// Recorded response headers, without the volatile ones. Fixtures with the same
-    /// headers share one map.
-    pub(crate) headers: Arc<HeaderMap>,
-    pub(crate) body: Bytes,
-    /// `headers` plus a placeholder `x-amzn-requestid` as the last entry: a response
-    /// clones it and overwrites the placeholder in place, without growing the map.
-    template: Arc<HeaderMap>,
-    /// Set when the recorded error type is not one the fixture's operation can
-    /// answer with (its modelled errors and the common AWS errors): the
-    /// `model/error-type` violation reported when the fixture is served.
-    pub(crate) unmodelled_error: Option<Box<str>>,
-    /// Where its request holds what recording replaced (pseudonyms,
-    /// placeholders); `None` for a literal request, matched exactly.
-    pub(crate) slots: Option<Box<Slots>>,
-    /// The pseudonyms its response mentions, given back bound; `None` when it
-    /// mentions none.
-    pub(crate) mentions: Option<Box<Mentions>>,
-}
-
-impl Prepared {
-    /// The response headers to send: the recorded ones, then `x-amzn-requestid`.
-    pub(crate) fn response_headers(&self, request_id: HeaderValue) -> HeaderMap {
-        let mut headers = HeaderMap::clone(&self.template);
-        headers.insert(REQUEST_ID, request_id);
-        headers
-    }
-}
-
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
-
-/// One request key's fixtures, in sequence order.
-#[derive(Debug)]
-struct Group {
-    entries: Vec<Arc<Prepared>>,
-    cursor: AtomicUsize,
-    end: SequenceEnd,
-    /// Where `end` comes from, for the message of a used-up sequence.
-    end_from: Arc<str>,
-    /// The operation the group's target names (`None` when it names none of the
-    /// model), and the model's validation of the recorded request body against
-    /// it (`None` when the body is not JSON or there is no operation). Every
-    /// request with this key has the same target and canonical body, so the same
-    /// operation and validation: the server need not look them up again.
-    operation: Option<&'static Operation>,
-    validation: Option<Validation>,
-    /// Whether the group's request holds pseudonyms or placeholders (its
-    /// first fixture has [`Prepared::slots`]), kept here because every
-    /// request asks.
-    slotted: bool,
-}
-
-/// The fixtures of one request key, found by [`Index::find`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Found<'a> {
-    group: &'a Group,
-}
-
-impl<'a> Found<'a> {
-    /// The first fixture of the sequence, without advancing it.
-    pub(crate) fn first(&self) -> &'a Prepared {
-        &self.group.entries[0]
-    }
-
-    /// The model's validation of every request body with this key (see
-    /// [`mod@crate::contract::validate`]); `None` when the recorded body is not JSON.
-    pub(crate) fn validation(&self) -> Option<&'a Validation> {
-        self.group.validation.as_ref()
-    }
-
-    /// The operation this group's target names, if it names one of the model.
-    pub(crate) fn operation(&self) -> Option<&'static Operation> {
-        self.group.operation
-    }
-
-    /// Where the group's request holds what recording replaced, if anywhere:
-    /// such a group matches by binding ([`crate::replay::bind`]).
-    pub(crate) fn slots(&self) -> Option<&'a Slots> {
-        self.group.entries[0].slots.as_deref()
-    }
-
-    /// Whether the group's request is literal: it holds no pseudonym nor
-    /// placeholder, and matches only requests with its very key.
-    pub(crate) fn is_literal(&self) -> bool {
-        !self.group.slotted
-    }
-
-    /// Whether `self` and `other` are the same group.
-    pub(crate) fn same(&self, other: &Found<'_>) -> bool {
-        std::ptr::eq(self.group, other.group)
-    }
-
-    /// The fixture to answer with; advances the sequence.
-    pub(crate) fn take(&self) -> Lookup<'a> {
-        let group = self.group;
-        let len = group.entries.len();
-        if len == 1 {
-            return Lookup::Hit {
-                prepared: &group.entries[0],
-                position: 1,
-                len,
-            };
-        }
-        let i = group.cursor.fetch_add(1, Ordering::Relaxed);
-        match (i < len, group.end) {
-            (true, _) => Lookup::Hit {
-                prepared: &group.entries[i],
-                position: i + 1,
-                len,
-            },
-            (false, SequenceEnd::RepeatLast) => Lookup::Hit {
-                prepared: &group.entries[len - 1],
-                position: len,
-                len,
-            },
-            (false, SequenceEnd::Error) => Lookup::Exhausted {
-                len,
-                last: &group.entries[len - 1],
-                policy: &group.end_from,
-            },
-        }
-    }
-}
-
-/// What a lookup found: fixtures borrowed from the index (a reference count
-/// every request changed would be one more cache line passed between cores).
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Lookup<'a> {
-    /// A fixture; `position` is 1-based within its sequence of `len`.
-    Hit {
-        prepared: &'a Prepared,
-        position: usize,
-        len: usize,
-    },
-    /// The key has a sequence, but it is used up and the set's policy is `error`;
-    /// `policy` says where that policy was set ([`EndPolicy::from`]).
-    Exhausted {
-        len: usize,
-        last: &'a Prepared,
-        policy: &'a str,
-    },
-    /// No fixture has this key.
-    Miss,
-}
-
-/// Why an index could not be built. `origin`, `first` and `second` name
-/// fixture files (or `embedded:<set>/<file>`).
-#[derive(Debug, thiserror::Error)]
-pub enum IndexError {
-    /// A recorded response header is not a valid HTTP header.
-    #[error("{origin}: response header '{name}' cannot be served: {reason}")]
-    Header {
-        /// The fixture.
-        origin: String,
-        /// The header's name.
-        name: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// A recorded status is not a valid HTTP status.
-    #[error("{origin}: status {status} is not a valid HTTP status")]
-    Status {
-        /// The fixture.
-        origin: String,
-        /// The recorded status.
-        status: u16,
-    },
-    /// A recorded response body cannot be decoded.
-    #[error("{origin}: {message}")]
-    Body {
-        /// The fixture.
-        origin: String,
-        /// What is wrong with it.
-        message: String,
-    },
-    /// Two fixtures of one request do not form a sequence.
-    #[error("{first} and {second} have the same request but {reason}; give them distinct `sequence` numbers 1..n in one set (tapedeck lint explains)")]
-    Sequence {
-        /// One fixture.
-        first: String,
-        /// The other.
-        second: String,
-        /// Why they are not a sequence.
-        reason: String,
-    },
-}
-
-/// A set's sequence policy, and where it was set: the message of a used-up
-/// sequence names it, so that a user knows what to change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EndPolicy {
-    /// What is served once a sequence is used up.
-    pub end: SequenceEnd,
-    /// Where it was set, as it completes "the sequence … is used up and …",
-    /// e.g. `--sequence-end is 'error'`.
-    pub from: Arc<str>,
-}
-
-impl EndPolicy {
-    /// `end` for every set, whatever the sets declare; `by` names what says
-    /// so (`--sequence-end`).
-    pub fn forced(end: SequenceEnd, by: &str) -> EndPolicy {
-        EndPolicy {
-            end,
-            from: format!("{by} is '{}'", end.name()).into(),
-        }
-    }
-
-    /// The policy `set` declares in its `tapedeck-set.json` (the default when
-    /// it has none), and where; fails when that file does not load.
-    pub fn declared(set: &SetOrigin) -> Result<EndPolicy, LoadError> {
-        let end = fixture::set_config(set)?.sequence_end;
-        let from = match fixture::set_file(set) {
-            Some(file) => format!("{file} sets sequence_end to '{}'", end.name()),
-            None => format!(
-                "{set} has no {}, so sequence_end is '{}'",
-                fixture::SET_FILE,
-                end.name()
-            ),
-        };
-        Ok(EndPolicy {
-            end,
-            from: from.into(),
-        })
-    }
-}
-
-impl From<SequenceEnd> for EndPolicy {
-    /// A policy set without saying where: the set's, as far as anyone knows.
-    fn from(end: SequenceEnd) -> Self {
-        let from = match end {
-            SequenceEnd::RepeatLast => "the fixture set's sequence_end is 'repeat-last'",
-            SequenceEnd::Error => "the fixture set's sequence_end is 'error'",
-        };
-        EndPolicy {
-            end,
-            from: from.into(),
-        }
-    }
-}
 
 /// All fixtures, by request key.
 #[derive(Debug, Default)]
@@ -342,7 +97,7 @@ pub struct Added {
 
 impl Index {
     /// Prepares every fixture. `end_of` gives each fixture set's sequence policy
-    /// (a [`SequenceEnd`], or an [`EndPolicy`] that says where it was set). Sets
+    /// (a [`SequenceEnd`](crate::fixture::SequenceEnd), or an [`EndPolicy`] that says where it was set). Sets
     /// rank in the order their first fixture comes in `fixtures`.
     pub fn build<P: Into<EndPolicy>>(
         fixtures: Vec<LoadedFixture>,

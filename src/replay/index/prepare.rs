@@ -1,6 +1,6 @@
 //! Preparing fixtures to serve: each response's status, headers and body made
-//! ready once, header maps shared between fixtures, and what serving does not
-//! need handed back to be freed.
+//! ready once ([`Prepared`]), header maps shared between fixtures, and what
+//! serving does not need handed back to be freed.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -9,10 +9,54 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
-use super::{IndexError, Prepared, REQUEST_ID, VOLATILE_HEADERS};
+use super::{IndexError, VOLATILE_HEADERS};
 use crate::fixture::store::LoadedFixture;
 use crate::fixture::{Fixture, Headers, Provenance};
 use crate::replay::bind::{Mentions, Slots};
+
+/// A fixture ready to serve.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    /// Its place in [`super::Index::fixtures`].
+    pub(crate) number: usize,
+    /// The fixture's identity (id, scenario, sequence, expected violations) and its
+    /// request, which near misses are computed from. What serving does not need is
+    /// dropped once the fixture is prepared, so that a corpus of 10,000 fixtures
+    /// stays small: the response (served from `status`, `headers` and `body`
+    /// instead), the provenance, the description and the variables.
+    pub(crate) fixture: Arc<Fixture>,
+    /// Where the fixture came from, for error messages.
+    pub(crate) origin: String,
+    pub(crate) status: StatusCode,
+    /// Recorded response headers, without the volatile ones. Fixtures with the same
+    /// headers share one map.
+    pub(crate) headers: Arc<HeaderMap>,
+    pub(crate) body: Bytes,
+    /// `headers` plus a placeholder `x-amzn-requestid` as the last entry: a response
+    /// clones it and overwrites the placeholder in place, without growing the map.
+    template: Arc<HeaderMap>,
+    /// Set when the recorded error type is not one the fixture's operation can
+    /// answer with (its modelled errors and the common AWS errors): the
+    /// `model/error-type` violation reported when the fixture is served.
+    pub(crate) unmodelled_error: Option<Box<str>>,
+    /// Where its request holds what recording replaced (pseudonyms,
+    /// placeholders); `None` for a literal request, matched exactly.
+    pub(crate) slots: Option<Box<Slots>>,
+    /// The pseudonyms its response mentions, given back bound; `None` when it
+    /// mentions none.
+    pub(crate) mentions: Option<Box<Mentions>>,
+}
+
+impl Prepared {
+    /// The response headers to send: the recorded ones, then `x-amzn-requestid`.
+    pub(crate) fn response_headers(&self, request_id: HeaderValue) -> HeaderMap {
+        let mut headers = HeaderMap::clone(&self.template);
+        headers.insert(REQUEST_ID, request_id);
+        headers
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
 
 /// Response header maps already built, by their recorded headers: a corpus of
 /// thousands of fixtures has a handful of distinct header sets.
@@ -69,7 +113,7 @@ impl SharedHeaders {
 }
 
 /// What loading allocated for a fixture and the index does not keep; freed by
-/// [`Index::build`] on its own thread.
+/// [`super::Index::build`] on its own thread.
 #[allow(dead_code)] // held only to be dropped later
 pub(super) struct Leftover {
     set: crate::fixture::set::SetOrigin,

@@ -26,6 +26,17 @@ fn newcomer() -> String {
     GHOST.replace("tapedeck-ghost", "tapedeck-newcomer")
 }
 
+/// A fake upstream answering every POST with `answer`, expecting `times`
+/// requests (checked when it is dropped or verified).
+async fn upstream_expecting(times: u64, answer: ResponseTemplate) -> MockServer {
+    let upstream = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(answer)
+        .expect(times)
+        .mount(&upstream)
+        .await;
+    upstream
+}
 /// The upstream's answer to an unknown user.
 fn user_not_found() -> ResponseTemplate {
     ResponseTemplate::new(400)
@@ -131,12 +142,7 @@ async fn new_episodes_serves_what_it_recorded_in_the_same_run() {
 
 #[tokio::test]
 async fn without_serve_recorded_every_miss_is_forwarded_again() {
-    let upstream = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(user_not_found())
-        .expect(2)
-        .mount(&upstream)
-        .await;
+    let upstream = upstream_expecting(2, user_not_found()).await;
     let out = tempfile::tempdir().unwrap();
     let settings = Settings {
         on_miss: Some(Arc::new(proxy(&upstream, out.path()))),
@@ -154,12 +160,11 @@ async fn without_serve_recorded_every_miss_is_forwarded_again() {
 
 #[tokio::test]
 async fn forward_all_forwards_what_the_fixtures_would_answer() {
-    let upstream = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).insert_header("content-type", CT))
-        .expect(2)
-        .mount(&upstream)
-        .await;
+    let upstream = upstream_expecting(
+        2,
+        ResponseTemplate::new(200).insert_header("content-type", CT),
+    )
+    .await;
     let out = tempfile::tempdir().unwrap();
     let settings = Settings {
         on_miss: Some(Arc::new(proxy(&upstream, out.path()))),
@@ -222,12 +227,7 @@ fn set_files(dir: &Path) -> Vec<String> {
 
 #[tokio::test]
 async fn new_episodes_on_the_command_line_records_into_the_fixtures_directory() {
-    let upstream = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(user_not_found())
-        .expect(1)
-        .mount(&upstream)
-        .await;
+    let upstream = upstream_expecting(1, user_not_found()).await;
     let dir = tempfile::tempdir().unwrap();
     let set = dir.path().join("cassette");
     let mut cmd = replay(&["--fixtures", set.to_str().unwrap()]);

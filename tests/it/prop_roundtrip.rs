@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use tapedeck::contract::model::{self, Operation};
+use tapedeck::contract::model::Operation;
 use tapedeck::fixture::redact::{redact, RedactConfig};
 use tapedeck::fixture::sensitive::{is_inert, leaves, recognise, Class, Side, Spot};
 use tapedeck::fixture::{
@@ -20,14 +20,6 @@ use tapedeck::fixture::{
 };
 
 use crate::support::{bodies, fixtures_dir, proptest_config, serve_dir, CT};
-
-fn sensitive_operations() -> Vec<&'static Operation> {
-    model::get()
-        .operations()
-        .iter()
-        .filter(|op| !op.sensitive_input().is_empty())
-        .collect()
-}
 
 /// Turns every sensitive place of `body` into a string (a sensitive value
 /// that is an object or a list becomes one string), and gives each a value of
@@ -146,7 +138,7 @@ proptest! {
 
     #[test]
     fn a_recorded_fixture_replays_the_request_it_came_from(seed in any::<u64>(), pick in any::<prop::sample::Index>()) {
-        let ops = sensitive_operations();
+        let ops = bodies::sensitive_operations();
         let op = ops[pick.index(ops.len())];
         let mut rng = bodies::Rng(seed);
         let mut request = bodies::generate(&mut rng, op.input.unwrap(), 0);

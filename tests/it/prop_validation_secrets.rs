@@ -12,21 +12,12 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use tapedeck::contract::model::{self, Operation, Step};
+use tapedeck::contract::model::{self, Step};
 use tapedeck::contract::{validate, Validation};
 
 use crate::support::{bodies, proptest_config};
 
 const MARK: &str = "Zq7SECRET";
-
-/// Operations whose input holds something sensitive.
-fn sensitive_operations() -> Vec<&'static Operation> {
-    model::get()
-        .operations()
-        .iter()
-        .filter(|op| !op.sensitive_input().is_empty())
-        .collect()
-}
 
 /// A secret of one of several forms, all containing [`MARK`].
 fn secret(form: u8, n: usize) -> Value {
@@ -97,7 +88,7 @@ proptest! {
         forms in prop::collection::vec(any::<u8>(), 8),
         n in 0usize..5000,
     ) {
-        let ops = sensitive_operations();
+        let ops = bodies::sensitive_operations();
         let op = ops[which.index(ops.len())];
         let mut rng = bodies::Rng(seed);
         let mut body = bodies::generate(&mut rng, op.input.unwrap(), 0);
@@ -118,9 +109,9 @@ proptest! {
 fn most_operations_with_secrets_are_covered() {
     // The property draws from these; the model has dozens.
     assert!(
-        sensitive_operations().len() >= 60,
+        bodies::sensitive_operations().len() >= 60,
         "{}",
-        sensitive_operations().len()
+        bodies::sensitive_operations().len()
     );
 }
 

@@ -144,6 +144,19 @@ fn text_at<'v>(body: &'v Value, pointer: &str) -> Option<&'v str> {
 type Fit<'s> = (&'s Place, Box<str>, bool);
 
 impl Table {
+    /// Binds pseudonym `p` to `value`, as request `n` did at `at`.
+    fn bind(&mut self, p: &str, value: Box<str>, n: u64, at: &str) {
+        self.by_value.insert(value.clone(), p.into());
+        let order = self.by_pseudonym.len();
+        let bound = Bound {
+            value,
+            order,
+            since: n,
+            at: at.into(),
+        };
+        self.by_pseudonym.insert(p.into(), bound);
+    }
+
     /// Whether `slots` fit `request` as things stand; the bindings it would
     /// add, or the first conflict.
     fn fit<'s>(
@@ -271,17 +284,7 @@ impl Bindings {
                 continue;
             };
             if new && !table.by_pseudonym.contains_key(p) {
-                table.by_value.insert(value.clone(), p.clone());
-                let order = table.by_pseudonym.len();
-                table.by_pseudonym.insert(
-                    p.clone(),
-                    Bound {
-                        value,
-                        order,
-                        since: n,
-                        at: place.pointer.clone(),
-                    },
-                );
+                table.bind(p, value, n, &place.pointer);
             }
             used.push(Used {
                 at: place.pointer.to_string(),
@@ -319,17 +322,7 @@ impl Bindings {
             if let Ok(fits) = table.fit(&one, request) {
                 for (place, value, new) in fits {
                     if let (Holds::Pseudonym(p), true) = (&place.holds, new) {
-                        table.by_value.insert(value.clone(), p.clone());
-                        let order = table.by_pseudonym.len();
-                        table.by_pseudonym.insert(
-                            p.clone(),
-                            Bound {
-                                value,
-                                order,
-                                since: n,
-                                at: place.pointer.clone(),
-                            },
-                        );
+                        table.bind(p, value, n, &place.pointer);
                     }
                 }
             }

@@ -4,7 +4,7 @@
 //! (see tests/it/model_oracle.rs for why).
 
 use serde_json::{json, Map, Value};
-use tapedeck::contract::model::{self, Kind, Shape, ShapeId};
+use tapedeck::contract::model::{self, Kind, Operation, Shape, ShapeId};
 
 /// SplitMix64: a small, seedable generator (the run must be reproducible).
 pub struct Rng(pub u64);
@@ -59,6 +59,16 @@ fn wrong_type(rng: &mut Rng, shape: &Shape) -> Option<Value> {
         Kind::List { .. } => rng.pick(&[json!("x"), json!(3), json!({"a": 1})]),
         Kind::Timestamp | Kind::Document => return None,
     })
+}
+
+/// The operations whose input holds something sensitive: the ones the
+/// redaction and validation properties draw from.
+pub fn sensitive_operations() -> Vec<&'static Operation> {
+    model::get()
+        .operations()
+        .iter()
+        .filter(|op| !op.sensitive_input().is_empty())
+        .collect()
 }
 
 /// A body (or part of one) of shape `id`.

@@ -15,21 +15,19 @@ fn s(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
 }
 
-/// Sends SIGTERM and waits for the exit code.
-fn terminate(server: &mut Server) -> i32 {
-    let status = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            return status.code().unwrap_or(-1);
-        }
-        assert!(Instant::now() < deadline, "did not exit after SIGTERM");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+/// `tapedeck record` in front of `upstream`, writing into `out`.
+fn record_into(upstream: &str, out: &Path, log: std::path::PathBuf) -> Server {
+    Server::start(
+        &[
+            "record",
+            "--upstream",
+            upstream,
+            "--no-resign",
+            "--out",
+            s(out),
+        ],
+        log,
+    )
 }
 
 #[cfg(unix)]
@@ -38,17 +36,7 @@ fn record_says_what_it_recorded_and_what_it_could_not() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let mut upstream = Server::start(&["replay"], dir.path().join("upstream.log"));
-    let mut record = Server::start(
-        &[
-            "record",
-            "--upstream",
-            &upstream.url,
-            "--no-resign",
-            "--out",
-            s(&out),
-        ],
-        dir.path().join("record.log"),
-    );
+    let mut record = record_into(&upstream.url, &out, dir.path().join("record.log"));
     // Recorded, then the same answer again (not written twice).
     assert!(post_forget(&record.url, GHOST).starts_with("HTTP/1.1 400"));
     assert!(post_forget(&record.url, GHOST).starts_with("HTTP/1.1 400"));
@@ -66,7 +54,7 @@ fn record_says_what_it_recorded_and_what_it_could_not() {
     upstream.child.kill().unwrap();
     upstream.child.wait().unwrap();
     assert!(post_forget(&record.url, GHOST).starts_with("HTTP/1.1 502"));
-    assert_eq!(terminate(&mut record), 1, "{}", record.log());
+    assert_eq!(record.terminate(), Some(1), "{}", record.log());
     let log = record.log();
     assert!(
         log.contains("tapedeck record: 4 exchanges: 2 recorded (1 new fixture, 1 the same as a fixture already there), 2 not recorded\n"),
@@ -96,19 +84,9 @@ fn record_says_what_it_recorded_and_what_it_could_not() {
     // All recorded: exit 0.
     let out = dir.path().join("out2");
     let upstream = Server::start(&["replay"], dir.path().join("upstream2.log"));
-    let mut record = Server::start(
-        &[
-            "record",
-            "--upstream",
-            &upstream.url,
-            "--no-resign",
-            "--out",
-            s(&out),
-        ],
-        dir.path().join("record2.log"),
-    );
+    let mut record = record_into(&upstream.url, &out, dir.path().join("record2.log"));
     assert!(post_forget(&record.url, GHOST).starts_with("HTTP/1.1 400"));
-    assert_eq!(terminate(&mut record), 0, "{}", record.log());
+    assert_eq!(record.terminate(), Some(0), "{}", record.log());
     assert!(
         record.log().contains("tapedeck record: 1 exchange: 1 recorded (1 new fixture, 0 the same as a fixture already there), 0 not recorded"),
         "{}",

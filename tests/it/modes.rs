@@ -17,7 +17,7 @@ use tapedeck::net::{Timeouts, Upstream};
 use tapedeck::record::{Proxy, Recorder, RecorderConfig, Signing};
 use tapedeck::replay::Settings;
 use wiremock::matchers::{body_string_contains, method};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate, Times};
 
 const GHOST: &str = r#"{"UserPoolId": "us-east-1_TapeDeck1", "Username": "tapedeck-ghost", "DeviceKey": "us-east-1_0a1b2c3d-0000-4000-8000-000000000001"}"#;
 const NOT_FOUND: &str = r#"{"__type":"UserNotFoundException","message":"User does not exist."}"#;
@@ -27,8 +27,8 @@ fn newcomer() -> String {
 }
 
 /// A fake upstream answering every POST with `answer`, expecting `times`
-/// requests (checked when it is dropped or verified).
-async fn upstream_expecting(times: u64, answer: ResponseTemplate) -> MockServer {
+/// requests (checked when it is dropped or verified; `..` for any number).
+async fn upstream_expecting(times: impl Into<Times>, answer: ResponseTemplate) -> MockServer {
     let upstream = MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(answer)
@@ -328,11 +328,7 @@ async fn once_records_a_missing_set_then_replays_it() {
 
 #[tokio::test]
 async fn once_records_an_empty_directory() {
-    let upstream = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(user_not_found())
-        .mount(&upstream)
-        .await;
+    let upstream = upstream_expecting(.., user_not_found()).await;
     let dir = tempfile::tempdir().unwrap();
     let set = dir.path().join("cassette");
     std::fs::create_dir(&set).unwrap();
@@ -535,33 +531,9 @@ fn on_miss_was_replaced_by_mode() {
     }
 }
 
-/// Sends SIGTERM and waits for the exit code.
-fn terminate(server: &mut Server) -> Option<i32> {
-    let status = Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            return status.code();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "did not exit after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[tokio::test]
 async fn a_recording_run_says_what_it_recorded_and_fails_when_it_could_not() {
-    let upstream = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(user_not_found())
-        .mount(&upstream)
-        .await;
+    let upstream = upstream_expecting(.., user_not_found()).await;
     let dir = tempfile::tempdir().unwrap();
     let set = dir.path().join("cassette");
     let set_arg = set.to_str().unwrap();
@@ -572,7 +544,7 @@ async fn a_recording_run_says_what_it_recorded_and_fails_when_it_could_not() {
     for body in [GHOST.to_owned(), GHOST.to_owned(), newcomer()] {
         assert_eq!(forget(&http, &server.url, &body).await.status, 400);
     }
-    assert_eq!(terminate(&mut server), Some(0));
+    assert_eq!(server.terminate(), Some(0));
     let log = server.log();
     assert!(
         log.contains(&format!(
@@ -586,7 +558,7 @@ async fn a_recording_run_says_what_it_recorded_and_fails_when_it_could_not() {
     cmd.args(["--upstream", "http://127.0.0.1:9", "--no-resign"]);
     let mut server = Server::spawn(cmd, dir.path().join("unreachable.log"));
     assert_eq!(forget(&http, &server.url, GHOST).await.status, 502);
-    assert_eq!(terminate(&mut server), Some(1));
+    assert_eq!(server.terminate(), Some(1));
     let log = server.log();
     assert!(log.contains("1 exchange: 0 recorded"), "{log}");
     assert!(log.contains("1 not recorded"), "{log}");

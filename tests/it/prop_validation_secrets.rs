@@ -11,11 +11,11 @@
 //! constraints of the collections around it.
 
 use proptest::prelude::*;
-use serde_json::{json, Map, Value};
-use tapedeck::contract::model::{self, Step};
+use serde_json::{json, Value};
+use tapedeck::contract::model;
 use tapedeck::contract::{validate, Validation};
 
-use crate::support::{bodies, proptest_config};
+use crate::support::{bodies, planted, proptest_config};
 
 const MARK: &str = "Zq7SECRET";
 
@@ -30,43 +30,6 @@ fn secret(form: u8, n: usize) -> Value {
         4 => json!({ "k": format!("{MARK}-in-a-map") }),
         5 => json!({ format!("{MARK}-as-a-key"): "v" }),
         _ => json!(format!("{MARK}{}", "é".repeat(n % 300))),
-    }
-}
-
-/// Sets the value at `steps` (creating what is missing on the way) to `value`.
-fn plant(body: &mut Value, steps: &[Step], value: Value) {
-    let Some((step, rest)) = steps.split_first() else {
-        *body = value;
-        return;
-    };
-    match step {
-        Step::Member(name) => {
-            if !body.is_object() {
-                *body = Value::Object(Map::new());
-            }
-            let slot = body
-                .as_object_mut()
-                .unwrap()
-                .entry(name.clone())
-                .or_insert(Value::Null);
-            plant(slot, rest, value);
-        }
-        Step::Item => {
-            if body.as_array().is_none_or(|a| a.is_empty()) {
-                *body = json!([{}]);
-            }
-            for item in body.as_array_mut().unwrap() {
-                plant(item, rest, value.clone());
-            }
-        }
-        Step::MapValue => {
-            if body.as_object().is_none_or(|o| o.is_empty()) {
-                *body = json!({ "k": {} });
-            }
-            for v in body.as_object_mut().unwrap().values_mut() {
-                plant(v, rest, value.clone());
-            }
-        }
     }
 }
 
@@ -96,7 +59,7 @@ proptest! {
             body = json!({});
         }
         for (i, path) in op.sensitive_input().iter().enumerate() {
-            plant(&mut body, &path.steps, secret(forms[i % forms.len()], n + i));
+            planted::plant(&mut body, &path.steps, secret(forms[i % forms.len()], n + i));
         }
         let result = validate(op, &body);
         for text in texts(&result) {

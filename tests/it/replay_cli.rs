@@ -319,27 +319,14 @@ fn a_report_that_cannot_be_written_at_shutdown_loses_nothing_else() {
     std::fs::create_dir(&gone).unwrap();
     let report = gone.join("report.json");
     let junit = dir.path().join("junit.xml");
-    let mut child = Command::new(BIN)
-        .args(["replay", "--listen", "127.0.0.1:0", "--exit-after", "1"])
-        .args([
-            "--report",
-            report.to_str().unwrap(),
-            "--junit",
-            junit.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_owned();
+    let (child, url, _) = spawn(&[
+        "--exit-after",
+        "1",
+        "--report",
+        report.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
     // Checked at start; removed during the run.
     std::fs::remove_dir(&gone).unwrap();
     post(&url, GHOST);
